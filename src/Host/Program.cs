@@ -1,0 +1,6 @@
+using System.CommandLine;
+using ReId.Host.Commands;
+
+var root = new RootCommand("reid: real-time cross-camera person re-identification");
+root.Subcommands.Add(InfoCommand.Create());
+return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
