@@ -1,0 +1,364 @@
+using Microsoft.Extensions.Logging;
+
+namespace ReId.Host.Pipeline;
+
+internal sealed record PipelineSettings(
+    double DetectionFpsPerCamera = 8,
+    int DetectionBatchSize = 4,
+    TimeSpan DetectionBatchWait = default,
+    int DetectionQueueCapacity = 16,
+    int TrackingQueueCapacity = 16,
+    int EncoderBatchSize = 8,
+    int EncoderQueueCapacity = 64,
+    bool KeepCrops = true,
+    int MaxRestarts = 3);
+
+/// <summary>A stage failed more often than it may be restarted; the pipeline stopped.</summary>
+internal sealed class PipelineFailedException(string stage, Exception inner)
+    : Exception($"pipeline stage '{stage}' failed and was not restarted again: {inner.Message}", inner)
+{
+    public string Stage { get; } = stage;
+}
+
+/// <summary>
+/// cameras -> detection (batched across cameras) -> a tracker per camera -> encoder -> store, joined by bounded
+/// queues. One token stops everything; a failing stage is restarted a few times, then stops the pipeline with
+/// <see cref="PipelineFailedException"/>. With file cameras the pipeline ends once every camera ended and
+/// every queue is drained.
+/// </summary>
+internal sealed partial class ReidPipeline
+{
+    private readonly IReadOnlyList<ICameraSource> _cameras;
+    private readonly IFrameDetector _detector;
+    private readonly Func<string, ICameraTracker> _trackerFactory;
+    private readonly EmbedderSlot _embedder;
+    private readonly ISightingRepository _store;
+    private readonly PipelineSettings _settings;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+
+    public ReidPipeline(
+        IReadOnlyList<ICameraSource> cameras, IFrameDetector detector, Func<string, ICameraTracker> trackerFactory,
+        EmbedderSlot embedder, ISightingRepository store, PipelineSettings settings, ILogger logger, TimeProvider? time = null)
+    {
+        if (cameras.Count == 0)
+        {
+            throw new ArgumentException("the pipeline needs at least one camera", nameof(cameras));
+        }
+
+        _cameras = cameras;
+        _detector = detector;
+        _trackerFactory = trackerFactory;
+        _embedder = embedder;
+        _store = store;
+        _settings = settings;
+        _logger = logger;
+        _time = time ?? TimeProvider.System;
+    }
+
+    public PipelineMetrics Metrics { get; } = new();
+
+    public IReadOnlyList<ICameraSource> Cameras => _cameras;
+
+    /// <summary>A frame with the moment it entered the service (for the frame-to-sighting latency).</summary>
+    private sealed record Envelope(IFrame Frame, long Arrived) : IDisposable
+    {
+        public void Dispose() => Frame.Dispose();
+    }
+
+    private sealed record Detected(Envelope Frame, IReadOnlyList<Detection> Detections) : IDisposable
+    {
+        public void Dispose() => Frame.Dispose();
+    }
+
+    private sealed record Finished(Tracklet Tracklet, long Arrived);
+
+    public async Task RunAsync(CancellationToken cancellationToken = default)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var token = stop.Token;
+        var detectQueue = new StageQueue<Envelope>(_settings.DetectionQueueCapacity, dropOldest: true, Metrics.Detection);
+        var trackQueues = _cameras.ToDictionary(
+            c => c.Id, _ => new StageQueue<Detected>(_settings.TrackingQueueCapacity, dropOldest: true, Metrics.Tracking), StringComparer.Ordinal);
+        Metrics.Tracking.QueueDepth = () => trackQueues.Values.Sum(q => q.Count);
+        var encodeQueue = new StageQueue<Finished>(_settings.EncoderQueueCapacity, dropOldest: false, Metrics.Encoder);
+
+        Exception? failure = null;
+        async Task Guard(Task task)
+        {
+            try
+            {
+                await task.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+            }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref failure, e, null);
+                await stop.CancelAsync().ConfigureAwait(false);
+            }
+        }
+
+        var cameraRuns = _cameras.Select(c => Guard(RunCameraAsync(c, token))).ToList();
+        var pumps = _cameras.Select(c => Guard(PumpAsync(c, detectQueue, token))).ToList();
+        var pumpsDone = Task.WhenAll(pumps).ContinueWith(_ => detectQueue.Complete(), TaskScheduler.Default);
+
+        var detect = Guard(Task.Factory.StartNew(
+            () => Supervise("detection", Metrics.Detection, ct => DetectLoopAsync(detectQueue, trackQueues, ct), token),
+            token, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap()
+            .ContinueWith(t => { foreach (var q in trackQueues.Values) { q.Complete(); } return t; }, TaskScheduler.Default).Unwrap());
+
+        var tracking = _cameras.Select(c =>
+        {
+            var tracker = _trackerFactory(c.Id);
+            return Guard(Supervise($"tracking[{c.Id}]", Metrics.Tracking, ct => TrackLoopAsync(c.Id, tracker, trackQueues[c.Id], encodeQueue, ct), token));
+        }).ToList();
+        var trackingDone = Task.WhenAll(tracking).ContinueWith(_ => encodeQueue.Complete(), TaskScheduler.Default);
+
+        var encode = Guard(Supervise("encoder", Metrics.Encoder, ct => EncodeLoopAsync(encodeQueue, ct), token));
+
+        await Task.WhenAll([.. cameraRuns, .. pumps, pumpsDone, detect, .. tracking, trackingDone, encode]).ConfigureAwait(false);
+
+        detectQueue.DrainAndDispose();
+        foreach (var q in trackQueues.Values)
+        {
+            q.DrainAndDispose();
+        }
+
+        if (failure is not null)
+        {
+            throw failure is PipelineFailedException ? failure : new PipelineFailedException("pipeline", failure);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    private async Task RunCameraAsync(ICameraSource camera, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await camera.RunAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A camera that failed for good is shown in its status; the other cameras go on.
+            LogCameraFailed(camera.Id, e.Message);
+        }
+    }
+
+    /// <summary>Moves one camera's frames to the detector at the configured rate; the frames between are skipped.</summary>
+    private async Task PumpAsync(ICameraSource camera, StageQueue<Envelope> detectQueue, CancellationToken cancellationToken)
+    {
+        var interval = TimeSpan.FromSeconds(1 / _settings.DetectionFpsPerCamera);
+        DateTimeOffset? next = null;
+        try
+        {
+            await foreach (var frame in camera.Frames.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                Metrics.Ingest.CountIn();
+                // Capture times, not arrival times, set the rate: file cameras read fast keep their real rhythm.
+                if (next is { } n && frame.CaptureTime < n)
+                {
+                    PipelineMetrics.Add(Metrics.SkippedFrames, camera.Id);
+                    frame.Dispose();
+                    continue;
+                }
+
+                // Keep the average rate; a source that paused starts a new rhythm instead of bursting.
+                next = next is { } due && frame.CaptureTime - due < interval ? due + interval : frame.CaptureTime + interval;
+                Metrics.Ingest.CountOut();
+                var before = Metrics.Detection.Dropped;
+                await detectQueue.WriteAsync(new Envelope(frame, _time.GetTimestamp()), cancellationToken).ConfigureAwait(false);
+                if (Metrics.Detection.Dropped != before)
+                {
+                    PipelineMetrics.Add(Metrics.FrameDrops, camera.Id);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task DetectLoopAsync(
+        StageQueue<Envelope> input, Dictionary<string, StageQueue<Detected>> outputs, CancellationToken cancellationToken)
+    {
+        var batch = new List<Envelope>(_settings.DetectionBatchSize);
+        var reader = input.Reader;
+        while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            batch.Clear();
+            var deadline = _time.GetTimestamp() + (long)(_settings.DetectionBatchWait.TotalSeconds * _time.TimestampFrequency);
+            while (batch.Count < _settings.DetectionBatchSize)
+            {
+                if (reader.TryRead(out var e))
+                {
+                    batch.Add(e);
+                    continue;
+                }
+
+                var left = _time.GetElapsedTime(_time.GetTimestamp(), deadline);
+                if (left <= TimeSpan.Zero || batch.Count == 0 && reader.Completion.IsCompleted)
+                {
+                    break;
+                }
+
+                // Wait a little for other cameras' frames to fill the batch, never past the deadline.
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                wait.CancelAfter(left);
+                try
+                {
+                    if (!await reader.WaitToReadAsync(wait.Token).ConfigureAwait(false))
+                    {
+                        break;
+                    }
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    break;
+                }
+            }
+
+            if (batch.Count == 0)
+            {
+                continue;
+            }
+
+            IReadOnlyList<IReadOnlyList<Detection>> found;
+            var started = _time.GetTimestamp();
+            try
+            {
+                found = _detector.Detect(batch.Select(b => b.Frame).ToList());
+            }
+            catch
+            {
+                foreach (var e in batch)
+                {
+                    e.Dispose();
+                }
+
+                throw;
+            }
+
+            Metrics.DetectionBatch.Record(_time.GetElapsedTime(started).TotalMilliseconds);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var frame = batch[i];
+                PipelineMetrics.Add(Metrics.DetectedFrames, frame.Frame.CameraId);
+                Metrics.Detection.CountOut();
+                await outputs[frame.Frame.CameraId].WriteAsync(new Detected(frame, found[i]), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task TrackLoopAsync(
+        string cameraId, ICameraTracker tracker, StageQueue<Detected> input, StageQueue<Finished> output, CancellationToken cancellationToken)
+    {
+        await foreach (var item in input.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            IReadOnlyList<Tracklet> done;
+            using (item)
+            {
+                done = tracker.Update(item.Frame.Frame, item.Detections);
+            }
+
+            foreach (var t in done)
+            {
+                Metrics.Tracking.CountOut();
+                PipelineMetrics.Add(Metrics.Tracklets, cameraId);
+                await output.WriteAsync(new Finished(t, item.Frame.Arrived), cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        // The camera ended: its open tracks are finished too.
+        var now = _time.GetTimestamp();
+        foreach (var t in tracker.Flush())
+        {
+            Metrics.Tracking.CountOut();
+            PipelineMetrics.Add(Metrics.Tracklets, cameraId);
+            await output.WriteAsync(new Finished(t, now), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task EncodeLoopAsync(StageQueue<Finished> input, CancellationToken cancellationToken)
+    {
+        var reader = input.Reader;
+        var batch = new List<Finished>(_settings.EncoderBatchSize);
+        while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            batch.Clear();
+            while (batch.Count < _settings.EncoderBatchSize && reader.TryRead(out var f))
+            {
+                batch.Add(f);
+            }
+
+            var usable = batch.Where(f => f.Tracklet.Samples.Any(s => s.Crop is not null)).ToList();
+            if (usable.Count == 0)
+            {
+                continue;
+            }
+
+            IReadOnlyList<float[]> embeddings;
+            string version;
+            using (var lease = _embedder.Acquire())
+            {
+                version = lease.Embedder.ModelVersion;
+                embeddings = await lease.Embedder.EmbedAsync(
+                    usable.Select(f => (IReadOnlyList<Crop>)f.Tracklet.Samples.Where(s => s.Crop is not null).Select(s => s.Crop!).ToList()).ToList(),
+                    cancellationToken).ConfigureAwait(false);
+            }
+
+            Metrics.Encoder.CountOut(usable.Count);
+            for (var i = 0; i < usable.Count; i++)
+            {
+                var f = usable[i];
+                Metrics.Store.CountIn();
+                await _store.AddAsync(new NewSighting(f.Tracklet, embeddings[i], version, _settings.KeepCrops), cancellationToken).ConfigureAwait(false);
+                Metrics.Store.CountOut();
+                PipelineMetrics.Add(Metrics.Sightings, f.Tracklet.CameraId);
+                Metrics.FrameToSighting.Record(_time.GetElapsedTime(f.Arrived).TotalMilliseconds);
+            }
+        }
+    }
+
+    /// <summary>Runs a stage loop; restarts it after a failure up to the limit, then stops the pipeline.</summary>
+    private async Task Supervise(string stage, StageMetrics metrics, Func<CancellationToken, Task> loop, CancellationToken cancellationToken)
+    {
+        var failures = 0;
+        while (true)
+        {
+            try
+            {
+                await loop(cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                metrics.CountError();
+                failures++;
+                if (failures > _settings.MaxRestarts)
+                {
+                    LogStageGaveUp(stage, failures, e);
+                    throw new PipelineFailedException(stage, e);
+                }
+
+                metrics.CountRestart();
+                LogStageRestarted(stage, failures, _settings.MaxRestarts, e);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 100, Level = LogLevel.Warning, Message = "camera {Camera} stopped with an error: {Error}")]
+    private partial void LogCameraFailed(string camera, string error);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Error, Message = "stage {Stage} failed (failure {Failures} of at most {MaxRestarts} restarts); restarting it")]
+    private partial void LogStageRestarted(string stage, int failures, int maxRestarts, Exception error);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Critical, Message = "stage {Stage} failed {Failures} times; stopping the pipeline")]
+    private partial void LogStageGaveUp(string stage, int failures, Exception error);
+}
