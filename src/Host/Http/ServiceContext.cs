@@ -1,0 +1,27 @@
+using ReId.Host.Configuration;
+using ReId.Host.Pipeline;
+
+namespace ReId.Host.Http;
+
+/// <summary>What the HTTP API reads from the running service.</summary>
+internal sealed class ServiceContext(
+    Func<IReadOnlyList<CameraStatus>> cameras,
+    PipelineMetrics metrics,
+    ISightingRepository store,
+    EmbedderSlot embedder,
+    LinkingSection linking,
+    HttpSection http)
+{
+    public IReadOnlyList<CameraStatus> Cameras => cameras();
+    public PipelineMetrics Metrics { get; } = metrics;
+    public ISightingRepository Store { get; } = store;
+    public EmbedderSlot Embedder { get; } = embedder;
+    public LinkingSection Linking { get; } = linking;
+    public HttpSection Http { get; } = http;
+
+    /// <summary>Set when the pipeline stopped for good; /healthz then reports it.</summary>
+    public string? PipelineError { get; set; }
+
+    /// <summary>True while the pipeline still runs (false after file cameras ended, as in the demo).</summary>
+    public bool PipelineRunning { get; set; }
+}
