@@ -1,0 +1,305 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ReId.Ingest;
+
+/// <summary>How one decoder run (a connection, or a file played once) ended.</summary>
+/// <param name="Frames">Whole frames it delivered.</param>
+/// <param name="Error">What went wrong, password masked; null when a file simply ended.</param>
+/// <param name="Fatal">Retrying cannot help (ffmpeg missing).</param>
+internal sealed record SessionEnd(long Frames, string? Error, bool Fatal = false);
+
+/// <summary>Runs one decoder session for a camera, feeding it frames.</summary>
+internal delegate Task<SessionEnd> SessionRunner(Camera camera, CancellationToken cancellationToken);
+
+/// <summary>
+/// One camera: decodes its source to <see cref="VideoFrame"/>s on <see cref="Frames"/> until stopped. A live camera
+/// reconnects after any failure with capped exponential back-off and jitter, forever; a file plays once (or loops)
+/// and stops. Failures are reported through <see cref="Status"/>, never thrown: one broken camera never stops the others.
+/// </summary>
+public sealed class Camera : IAsyncDisposable
+{
+    private readonly CameraOptions _options;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly FrameQueue _queue;
+    private readonly ReconnectBackoff _backoff;
+    private readonly SessionRunner _runSession;
+    private readonly string _maskedUrl;
+    private readonly CancellationTokenSource _disposing = new();
+    private readonly Lock _gate = new();
+    private CameraState _state = CameraState.Connecting;
+    private string? _lastError;
+    private DateTimeOffset? _lastErrorTime;
+    private int _reconnects;
+    private long _decoded;
+    private long _sessionFrames;
+    private DateTimeOffset _streamStart;
+    private int? _processId;
+    private int? _sourceWidth;
+    private int? _sourceHeight;
+    private long _fpsWindowStart;
+    private long _fpsWindowFrames;
+    private double _fps;
+    private long _lastFrameTimestamp;
+    private Task<CameraStatus>? _run;
+
+    /// <summary>Creates a camera; nothing starts until <see cref="RunAsync"/>.</summary>
+    /// <exception cref="ArgumentException">The options are not valid (the message names the key and value).</exception>
+    public Camera(CameraOptions options, ILogger<Camera>? logger = null, TimeProvider? timeProvider = null)
+        : this(options, logger, timeProvider, FfmpegSession.RunAsync, random: null)
+    {
+    }
+
+    internal Camera(CameraOptions options, ILogger? logger, TimeProvider? timeProvider, SessionRunner runSession, Func<double>? random)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options.Clone();
+        _logger = logger ?? NullLogger.Instance;
+        _time = timeProvider ?? TimeProvider.System;
+        _runSession = runSession;
+        _maskedUrl = CameraUrl.Mask(_options.Url);
+        _backoff = new ReconnectBackoff(_options.ReconnectInitialDelay, _options.ReconnectMaxDelay, random);
+        _queue = new FrameQueue(_options.QueueCapacity);
+        // Free buffers kept: enough for a full queue, the frame being filled and a few held by the consumer.
+        Pool = new FrameBufferPool(_options.FrameBytes, _options.QueueCapacity + 4);
+    }
+
+    /// <summary>The camera's id.</summary>
+    public string Id => _options.Id;
+
+    /// <summary>Decoded frames, oldest dropped when the consumer falls behind. Completes when the camera stops.
+    /// The reader owns each frame it takes and must dispose it.</summary>
+    public ChannelReader<VideoFrame> Frames => _queue.Reader;
+
+    /// <summary>A snapshot of the camera's state and counters.</summary>
+    public CameraStatus Status
+    {
+        get
+        {
+            lock (_gate)
+            {
+                var streaming = _state == CameraState.Streaming;
+                return new CameraStatus(_options.Id, _maskedUrl, _state, Interlocked.Read(ref _decoded), _queue.Delivered,
+                    _queue.Dropped, _reconnects, _lastError, _lastErrorTime, streaming ? _fps : 0, _sourceWidth, _sourceHeight,
+                    _processId);
+            }
+        }
+    }
+
+    internal CameraOptions Options => _options;
+
+    internal FrameBufferPool Pool { get; }
+
+    internal ILogger Logger => _logger;
+
+    internal TimeProvider Time => _time;
+
+    /// <summary>Timestamp (<see cref="TimeProvider.GetTimestamp"/>) of the last frame, or of the session start.</summary>
+    internal long LastFrameTimestamp => Interlocked.Read(ref _lastFrameTimestamp);
+
+    /// <summary>
+    /// Runs the camera until <paramref name="cancellationToken"/> is cancelled, or a file ends or fails. Completes
+    /// <see cref="Frames"/> when done and returns the final status. Faults of the source do not throw.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Already run.</exception>
+    public Task<CameraStatus> RunAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (_run is not null)
+            {
+                throw new InvalidOperationException($"Camera '{Id}' has already been run; create a new one.");
+            }
+
+            _run = RunCoreAsync(cancellationToken);
+            return _run;
+        }
+    }
+
+    /// <summary>Stops the camera (ending its ffmpeg), waits for it and returns the buffers of frames nobody read.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        Task? run;
+        lock (_gate)
+        {
+            run = _run;
+        }
+
+        await _disposing.CancelAsync().ConfigureAwait(false);
+        if (run is not null)
+        {
+            await run.ConfigureAwait(false);
+        }
+
+        _queue.Complete();
+        _queue.DisposeQueued();
+        _disposing.Dispose();
+    }
+
+    private async Task<CameraStatus> RunCoreAsync(CancellationToken cancellationToken)
+    {
+        // Leave the caller's thread at once: sessions read pipes in loops.
+        await Task.Yield();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
+        var token = stop.Token;
+        var failures = 0;
+        var final = CameraState.Stopped;
+        try
+        {
+            while (!token.IsCancellationRequested)
+            {
+                BeginSession();
+                var end = await _runSession(this, token).ConfigureAwait(false);
+                token.ThrowIfCancellationRequested();
+                SessionEnded();
+                if (end.Fatal || (!_options.IsLive && end.Error is not null))
+                {
+                    RecordError(end.Error ?? "the source failed");
+                    final = CameraState.Failed;
+                    break;
+                }
+
+                if (!_options.IsLive)
+                {
+                    break;
+                }
+
+                RecordError(end.Error ?? "the stream ended");
+                // Failures in a row; a session that streamed starts the back-off over.
+                failures = end.Frames > 0 ? 1 : failures + 1;
+                var delay = _backoff.Delay(failures - 1);
+                SetState(CameraState.Reconnecting);
+                Log.ReconnectScheduled(_logger, Id, delay, _reconnects + 1);
+                await Task.Delay(delay, _time, token).ConfigureAwait(false);
+                lock (_gate)
+                {
+                    _reconnects++;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // Stopped by the owner.
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or TimeoutException)
+        {
+            RecordError($"ingest failed: {CameraUrl.MaskAll(e.Message)}");
+            final = CameraState.Failed;
+        }
+        finally
+        {
+            SessionEnded();
+            SetState(final);
+            _queue.Complete();
+        }
+
+        return Status;
+    }
+
+    private void BeginSession()
+    {
+        Interlocked.Exchange(ref _sessionFrames, 0);
+        Interlocked.Exchange(ref _lastFrameTimestamp, _time.GetTimestamp());
+        lock (_gate)
+        {
+            _streamStart = _options.StartTime ?? _time.GetUtcNow();
+            _fpsWindowStart = _time.GetTimestamp();
+            _fpsWindowFrames = 0;
+        }
+    }
+
+    private void SessionEnded()
+    {
+        lock (_gate)
+        {
+            _processId = null;
+        }
+    }
+
+    /// <summary>Called by a session when its decoder runs.</summary>
+    internal void OnDecoderStarted(int processId)
+    {
+        lock (_gate)
+        {
+            _processId = processId;
+        }
+
+        Log.DecoderStarted(_logger, Id, processId);
+    }
+
+    /// <summary>Called by a session once it knows the source's size.</summary>
+    internal void OnSourceVideo(int width, int height)
+    {
+        lock (_gate)
+        {
+            _sourceWidth = width;
+            _sourceHeight = height;
+        }
+    }
+
+    /// <summary>Called by a session with a filled buffer (from <see cref="Pool"/>); ownership passes to the frame.</summary>
+    internal void Publish(byte[] buffer)
+    {
+        var index = Interlocked.Increment(ref _sessionFrames) - 1;
+        var sequence = Interlocked.Increment(ref _decoded) - 1;
+        var now = _time.GetTimestamp();
+        Interlocked.Exchange(ref _lastFrameTimestamp, now);
+        DateTimeOffset captureTime;
+        var becameStreaming = false;
+        lock (_gate)
+        {
+            // Files: recording start + stream time (ffmpeg outputs a constant rate, so frame i is at i / fps).
+            captureTime = _options.IsLive ? _time.GetUtcNow() : _streamStart + TimeSpan.FromSeconds(index / _options.Fps);
+            _fpsWindowFrames++;
+            var elapsed = _time.GetElapsedTime(_fpsWindowStart, now);
+            if (elapsed >= TimeSpan.FromSeconds(1))
+            {
+                _fps = _fpsWindowFrames / elapsed.TotalSeconds;
+                _fpsWindowStart = now;
+                _fpsWindowFrames = 0;
+            }
+
+            if (_state != CameraState.Streaming)
+            {
+                _state = CameraState.Streaming;
+                becameStreaming = true;
+            }
+        }
+
+        if (becameStreaming)
+        {
+            Log.StateChanged(_logger, Id, _maskedUrl, CameraState.Streaming);
+        }
+
+        _queue.Publish(new VideoFrame(_options.Id, sequence, captureTime, _options.Width, _options.Height, buffer, Pool));
+    }
+
+    private void RecordError(string error)
+    {
+        lock (_gate)
+        {
+            _lastError = error;
+            _lastErrorTime = _time.GetUtcNow();
+        }
+
+        Log.SourceFailed(_logger, Id, _maskedUrl, error);
+    }
+
+    private void SetState(CameraState state)
+    {
+        lock (_gate)
+        {
+            if (_state == state)
+            {
+                return;
+            }
+
+            _state = state;
+        }
+
+        Log.StateChanged(_logger, Id, _maskedUrl, state);
+    }
+}

@@ -1,0 +1,134 @@
+namespace ReId.Ingest;
+
+/// <summary>One decoder run: ffmpeg decodes the camera's source to raw BGR24 frames on its stdout.</summary>
+internal static class FfmpegSession
+{
+    /// <summary>How long ffmpeg may take to exit by itself once its output ended.</summary>
+    private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(2);
+
+    public static async Task<SessionEnd> RunAsync(Camera camera, CancellationToken cancellationToken)
+    {
+        var options = camera.Options;
+        var log = new FfmpegLog();
+        var logGate = new Lock();
+        var sourceReported = false;
+
+        void OnStderr(string line)
+        {
+            Log.DecoderOutput(camera.Logger, options.Id, CameraUrl.MaskAll(line));
+            FfmpegVideoStream? stream;
+            lock (logGate)
+            {
+                log.Add(line);
+                stream = sourceReported ? null : log.InputVideo;
+                sourceReported |= stream is not null;
+            }
+
+            if (stream is not null)
+            {
+                camera.OnSourceVideo(stream.Width, stream.Height);
+            }
+        }
+
+        FfmpegProcess process;
+        try
+        {
+            process = FfmpegProcess.Start(options.FfmpegPath, FfmpegArguments.Decode(options), OnStderr);
+        }
+        catch (FfmpegNotFoundException e)
+        {
+            return new SessionEnd(0, e.Message, Fatal: true);
+        }
+
+        await using (process.ConfigureAwait(false))
+        {
+            camera.OnDecoderStarted(process.Id);
+            using var watching = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var watchdog = WatchForStallAsync(camera, process, watching.Token);
+            long frames = 0;
+            // A killed process closes the pipe, which ends the read below at once.
+            await using (cancellationToken.Register(process.Kill).ConfigureAwait(false))
+            {
+                try
+                {
+                    frames = await ReadFramesAsync(camera, process.Output, cancellationToken).ConfigureAwait(false);
+                }
+                catch (IOException)
+                {
+                    // The pipe broke: ffmpeg died; its exit code and stderr say why.
+                }
+                finally
+                {
+                    await watching.CancelAsync().ConfigureAwait(false);
+                }
+            }
+
+            var stalled = await watchdog.ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            var exitCode = await process.WaitForExitAsync(ExitTimeout, cancellationToken).ConfigureAwait(false);
+            string? error;
+            lock (logGate)
+            {
+                error = stalled
+                    ? $"no frame for {options.StallTimeout.TotalSeconds:0.#} s: the stream stalled"
+                    : log.Describe(exitCode, frames, options.IsLive);
+            }
+
+            return new SessionEnd(frames, error);
+        }
+    }
+
+    /// <summary>Reads whole frames into pooled buffers until the stream ends; a partial last frame is discarded.</summary>
+    private static async Task<long> ReadFramesAsync(Camera camera, Stream output, CancellationToken cancellationToken)
+    {
+        var size = camera.Options.FrameBytes;
+        long frames = 0;
+        while (true)
+        {
+            var buffer = camera.Pool.Rent();
+            int read;
+            try
+            {
+                read = await output.ReadAtLeastAsync(buffer.AsMemory(0, size), size, throwOnEndOfStream: false, cancellationToken)
+                    .ConfigureAwait(false);
+            }
+            catch
+            {
+                camera.Pool.Return(buffer);
+                throw;
+            }
+
+            if (read < size)
+            {
+                camera.Pool.Return(buffer);
+                return frames;
+            }
+
+            camera.Publish(buffer);
+            frames++;
+        }
+    }
+
+    /// <summary>Kills ffmpeg when no frame came for the stall timeout (a silent UDP stream, a hung server). True if it did.</summary>
+    private static async Task<bool> WatchForStallAsync(Camera camera, FfmpegProcess process, CancellationToken cancellationToken)
+    {
+        var timeout = camera.Options.StallTimeout;
+        var period = TimeSpan.FromTicks(Math.Min(timeout.Ticks / 4, TimeSpan.TicksPerSecond));
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(period, camera.Time, cancellationToken).ConfigureAwait(false);
+                if (camera.Time.GetElapsedTime(camera.LastFrameTimestamp) > timeout)
+                {
+                    process.Kill();
+                    return true;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+}

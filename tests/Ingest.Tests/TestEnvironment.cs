@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace ReId.Ingest.Tests;
+
+/// <summary>Paths, media made for the tests, and the shared loopback RTSP server (started on first use).</summary>
+internal static class TestEnvironment
+{
+    private static readonly Lazy<string> RepoRootPath = new(FindRepoRoot);
+    private static readonly Lazy<Task<TestMedia>> MediaTask = new(() => TestMedia.CreateAsync(SampleVideoOrNull()));
+    private static readonly Lock ServerGate = new();
+    private static RtspTestServer? _server;
+
+    public static string RepoRoot => RepoRootPath.Value;
+
+    public static string OutputDirectory => TestContext.CurrentContext.TestDirectory;
+
+    /// <summary>The sample video: REID_SAMPLE_VIDEO, else ../shared/media/vtest.avi beside the checkout.</summary>
+    public static string? SampleVideoOrNull()
+    {
+        var fromEnv = Environment.GetEnvironmentVariable("REID_SAMPLE_VIDEO");
+        if (!string.IsNullOrEmpty(fromEnv))
+        {
+            return File.Exists(fromEnv) ? fromEnv : null;
+        }
+
+        var path = Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "media", "vtest.avi"));
+        return File.Exists(path) ? path : null;
+    }
+
+    public static string SampleVideo() =>
+        SampleVideoOrNull() ?? IgnoreAndThrow("sample video absent: set REID_SAMPLE_VIDEO or place ../shared/media/vtest.avi");
+
+    public static Task<TestMedia> MediaAsync() => MediaTask.Value;
+
+    /// <summary>The server all tests share; tests that kill a server start their own.</summary>
+    public static async Task<RtspTestServer> SharedServerAsync()
+    {
+        var media = await MediaAsync().ConfigureAwait(false);
+        lock (ServerGate)
+        {
+            _server ??= new RtspTestServer(media.RtspVideo);
+        }
+
+        await _server.StartAsync().ConfigureAwait(false);
+        return _server;
+    }
+
+    public static void Shutdown()
+    {
+        _server?.Dispose();
+        if (MediaTask.IsValueCreated && MediaTask.Value.IsCompletedSuccessfully)
+        {
+            MediaTask.Value.Result.Dispose();
+        }
+    }
+
+    public static int FreeTcpPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>True while a process with this id runs ffmpeg (pids are reused, so the program name is checked).</summary>
+    public static bool IsFfmpegRunning(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            if (process.HasExited)
+            {
+                return false;
+            }
+
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            // A zombie (state Z) is gone in all but name.
+            var afterName = stat[(stat.LastIndexOf(')') + 2)..];
+            return process.ProcessName.Contains("ffmpeg", StringComparison.Ordinal) && !afterName.StartsWith('Z');
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException)
+        {
+            return false;
+        }
+    }
+
+    public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, Func<string> describe)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.Elapsed > timeout)
+            {
+                Assert.Fail($"Not reached within {timeout.TotalSeconds:0} s: {describe()}");
+            }
+
+            await Task.Delay(50).ConfigureAwait(false);
+        }
+    }
+
+    private static string IgnoreAndThrow(string reason)
+    {
+        Assert.Ignore(reason);
+        return reason;
+    }
+
+    private static string FindRepoRoot()
+    {
+        for (var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Pipeline.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"No Pipeline.sln above {TestContext.CurrentContext.TestDirectory}.");
+    }
+}
+
+[SetUpFixture]
+public sealed class TestEnvironmentTeardown
+{
+    [OneTimeTearDown]
+    public void StopServers() => TestEnvironment.Shutdown();
+}
