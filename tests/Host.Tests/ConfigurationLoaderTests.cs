@@ -32,7 +32,7 @@ public sealed class ConfigurationLoaderTests
         Assert.That(options.Http.ApiKey, Is.Null);
         Assert.That(options.Detection.Detector, Is.EqualTo("auto"));
         Assert.That(options.Store.Kind, Is.EqualTo("embedded"));
-        Assert.That(options.Store.Path, Is.EqualTo(Path.Combine(_dir, "reid-store.db")), "relative paths are taken from the file's folder");
+        Assert.That(options.Store.Path, Is.EqualTo(Path.Combine(_dir, "reid-data")), "relative paths are taken from the file's folder");
     }
 
     [Test]

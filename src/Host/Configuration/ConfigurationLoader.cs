@@ -107,8 +107,8 @@ public static class ConfigurationLoader
         {
             var c = options.Cameras[i];
             var key = $"Cameras:{i}";
-            Check(!string.IsNullOrWhiteSpace(c.Id) && c.Id.Length <= 64 && c.Id.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_'),
-                $"{key}:Id", c.Id, "1-64 letters, digits, '-' or '_'");
+            Check(!string.IsNullOrWhiteSpace(c.Id) && c.Id.Length <= 64 && c.Id.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_' or '.'),
+                $"{key}:Id", c.Id, "1-64 letters, digits, '-', '_' or '.'");
             Check(ids.Add(c.Id), $"{key}:Id", c.Id, "a camera id used only once");
             Check(!string.IsNullOrWhiteSpace(c.Url), $"{key}:Url", c.Url, "an rtsp:// URL or a video file path");
             if (!IsNetworkUrl(c.Url))
@@ -117,10 +117,9 @@ public static class ConfigurationLoader
             }
 
             Check(c.Transport is "tcp" or "udp", $"{key}:Transport", c.Transport, "tcp or udp");
-            Check(c.Width is >= 0 and <= 8192 && c.Width % 2 == 0, $"{key}:Width", c.Width, "0 (source size) or an even number up to 8192");
-            Check(c.Height is >= 0 and <= 8192 && c.Height % 2 == 0, $"{key}:Height", c.Height, "0 (source size) or an even number up to 8192");
-            Check((c.Width == 0) == (c.Height == 0), $"{key}:Height", c.Height, "set together with Width (both 0 or both given)");
-            Check(c.Fps is >= 0 and <= 240 && double.IsFinite(c.Fps), $"{key}:Fps", c.Fps, "0 (source rate) up to 240");
+            Check(c.Width is >= 16 and <= 7680 && c.Width % 2 == 0, $"{key}:Width", c.Width, "an even number from 16 to 7680");
+            Check(c.Height is >= 16 and <= 4320 && c.Height % 2 == 0, $"{key}:Height", c.Height, "an even number from 16 to 4320");
+            Check(c.Fps is >= 0.1 and <= 240, $"{key}:Fps", c.Fps, "0.1 to 240");
             Check(c.Pace is "realtime" or "fast", $"{key}:Pace", c.Pace, "realtime or fast");
             Check(c.QueueCapacity is >= 1 and <= 1024, $"{key}:QueueCapacity", c.QueueCapacity, "1 to 1024");
         }

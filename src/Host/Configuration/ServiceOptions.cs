@@ -19,11 +19,13 @@ public sealed class CameraSection
     public string Url { get; set; } = "";
     /// <summary>RTSP transport: tcp or udp.</summary>
     public string Transport { get; set; } = "tcp";
-    /// <summary>Output frame size; 0 keeps the source size.</summary>
-    public int Width { get; set; }
-    public int Height { get; set; }
-    /// <summary>Output frame rate; 0 keeps the source rate.</summary>
-    public double Fps { get; set; }
+    /// <summary>Frame size after scaling.</summary>
+    public int Width { get; set; } = 640;
+    public int Height { get; set; } = 360;
+    /// <summary>Frames a second delivered (source frames are dropped or repeated to meet it).</summary>
+    public double Fps { get; set; } = 25;
+    /// <summary>Files only: play again and again, like a camera that never ends.</summary>
+    public bool Loop { get; set; }
     /// <summary>For files: realtime (like a live camera) or fast (as fast as the pipeline takes them).</summary>
     public string Pace { get; set; } = "realtime";
     /// <summary>Wall-clock time of a recording's first frame (files); absent means "now" at start.</summary>
@@ -37,7 +39,8 @@ public sealed class DetectionSection
     public string Detector { get; set; } = "auto";
     /// <summary>The YOLOX ONNX file; relative paths are taken from the configuration file's folder.</summary>
     public string ModelPath { get; set; } = "../shared/models/yolox_nano.onnx";
-    public float MinScore { get; set; } = 0.4f;
+    /// <summary>Lowest detection score kept; the tracker's second stage uses the weak ones (ByteTrack).</summary>
+    public float MinScore { get; set; } = 0.1f;
     /// <summary>Frames per second per camera given to the detector; the others are skipped (not dropped).</summary>
     public double FpsPerCamera { get; set; } = 8;
     /// <summary>Largest batch across cameras, and how long the batcher waits to fill one.</summary>
@@ -75,8 +78,9 @@ public sealed class StoreSection
 {
     /// <summary>embedded or qdrant.</summary>
     public string Kind { get; set; } = "embedded";
-    /// <summary>Embedded store file; relative paths are taken from the configuration file's folder.</summary>
-    public string Path { get; set; } = "reid-store.db";
+    /// <summary>Folder of the embedded store (and of Qdrant's side store: thumbnails, crops, feedback); relative
+    /// paths are taken from the configuration file's folder.</summary>
+    public string Path { get; set; } = "reid-data";
     public string QdrantUrl { get; set; } = "http://localhost:6334";
     public string Collection { get; set; } = "sightings";
     /// <summary>Keep the tracklet crops so sightings can be re-embedded by a new model.</summary>

@@ -264,7 +264,7 @@ internal static class ApiEndpoints
     private static string Truncate(string s) => s.Length > 40 ? s[..40] + "..." : s;
 
     internal static bool ValidCamera(string s) =>
-        s.Length is > 0 and <= 64 && s.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_');
+        s.Length is > 0 and <= 64 && s.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_' or '.');
 
     private static bool TryCamera(string? value, out string? camera, out IResult? bad)
     {

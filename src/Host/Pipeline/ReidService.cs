@@ -1,0 +1,190 @@
+using Microsoft.Extensions.Logging;
+using ReId.Detection;
+using ReId.Host.Configuration;
+using ReId.Host.Http;
+using ReId.Host.Pipeline.Adapters;
+using ReId.Search;
+using ReId.Tracking;
+
+namespace ReId.Host.Pipeline;
+
+/// <summary>The whole service built from its configuration: cameras, stages, store, pipeline, API.</summary>
+internal sealed partial class ReidService : IAsyncDisposable
+{
+    private readonly ILogger _logger;
+    private readonly List<ICameraSource> _cameras;
+    private readonly IFrameDetector _detector;
+    private readonly SearchRepository _repository;
+    private ModelWatcher? _watcher;
+    private WebServer? _web;
+
+    private ReidService(
+        ServiceOptions options, ILoggerFactory loggerFactory, List<ICameraSource> cameras, IFrameDetector detector,
+        EmbedderSlot embedder, SearchRepository repository, TimeProvider time)
+    {
+        Options = options;
+        LoggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger("ReId.Host");
+        _cameras = cameras;
+        _detector = detector;
+        Embedder = embedder;
+        _repository = repository;
+        var tracking = options.Tracking;
+        var trackerOptions = new TrackerOptions
+        {
+            LostTrackBuffer = TimeSpan.FromSeconds(tracking.LostAfterSeconds),
+            SampleChunks = tracking.SamplesPerTracklet,
+            // Only a track's final tracklet is stored; the periodic ones are not needed.
+            EmitInterval = TimeSpan.FromDays(1),
+        };
+        trackerOptions.Validate();
+        Pipeline = new ReidPipeline(
+            cameras, detector, id => new TrackerAdapter(TrackerRegistry.Create(id, trackerOptions), tracking.MinFrames),
+            embedder, repository,
+            new PipelineSettings(
+                options.Detection.FpsPerCamera, options.Detection.BatchSize, TimeSpan.FromMilliseconds(options.Detection.BatchWaitMs),
+                options.Detection.QueueCapacity, tracking.QueueCapacity, options.Encoder.BatchSize, options.Encoder.QueueCapacity,
+                options.Store.KeepCrops),
+            loggerFactory.CreateLogger<ReidPipeline>(), time);
+        Context = new ServiceContext(() => [.. _cameras.Select(c => c.Status)], Pipeline.Metrics, repository, embedder, options.Linking, options.Http);
+    }
+
+    public ServiceOptions Options { get; }
+    public ILoggerFactory LoggerFactory { get; }
+    public ReidPipeline Pipeline { get; }
+    public ServiceContext Context { get; }
+    public EmbedderSlot Embedder { get; }
+    public ISightingRepository Repository => _repository;
+    public string DetectorDescription => (_detector as DetectorAdapter)?.Description ?? _detector.Name;
+    public Uri? WebAddress => _web?.Address;
+
+    /// <summary>Builds every part; a part that cannot start throws with a message that names the cause.</summary>
+    public static ReidService Create(
+        ServiceOptions options, ILoggerFactory loggerFactory, Func<EncoderSection, ILoggerFactory, ITrackletEmbedder> encoderFactory,
+        TimeProvider? time = null)
+    {
+        time ??= TimeProvider.System;
+        var cameras = new List<ICameraSource>();
+        IFrameDetector? detector = null;
+        EmbedderSlot? embedder = null;
+        try
+        {
+            foreach (var c in options.Cameras)
+            {
+                cameras.Add(new CameraAdapter(c, loggerFactory, time));
+            }
+
+            detector = CreateDetector(options.Detection, loggerFactory);
+            embedder = new EmbedderSlot(encoderFactory(options.Encoder, loggerFactory));
+            var store = OpenStore(options.Store, loggerFactory, time);
+            var slot = embedder;
+            var repository = new SearchRepository(store, new LinkingOptions { MinSimilarity = options.Linking.AutoLinkScore }.Validated(),
+                () => slot.ModelVersion, time, loggerFactory);
+            return new ReidService(options, loggerFactory, cameras, detector, embedder, repository, time);
+        }
+        catch
+        {
+            detector?.Dispose();
+            embedder?.Dispose();
+            foreach (var c in cameras)
+            {
+                c.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+
+            throw;
+        }
+    }
+
+    internal static IFrameDetector CreateDetector(DetectionSection d, ILoggerFactory loggerFactory)
+    {
+        // "auto" asks for YOLOX; the registry itself falls back to HOG (and says so) when the model file is absent.
+        var options = new DetectorOptions
+        {
+            Detector = d.Detector == "auto" ? "yolox" : d.Detector,
+            ModelPath = d.ModelPath,
+            ScoreThreshold = d.MinScore,
+            MaxBatch = d.BatchSize,
+            IntraOpThreads = d.Threads,
+        };
+        return new DetectorAdapter(DetectorRegistry.Create(options, loggerFactory));
+    }
+
+    internal static ISightingStore OpenStore(StoreSection s, ILoggerFactory loggerFactory, TimeProvider time)
+    {
+        if (s.Kind == "qdrant")
+        {
+            return QdrantSightingStore.Connect(new QdrantStoreOptions
+            {
+                Url = new Uri(s.QdrantUrl),
+                ApiKey = Environment.GetEnvironmentVariable("REID_QDRANT_API_KEY"),
+                CollectionPrefix = s.Collection,
+                SideStorePath = Path.Combine(s.Path, "qdrant-side.db"),
+            }.Validated(), time, loggerFactory);
+        }
+
+        Directory.CreateDirectory(s.Path);
+        return EmbeddedSightingStore.Open(s.Path);
+    }
+
+    /// <summary>Runs the pipeline until its sources end or it is stopped; a failure is kept for /healthz.</summary>
+    public async Task RunPipelineAsync(CancellationToken cancellationToken = default)
+    {
+        Context.PipelineRunning = true;
+        try
+        {
+            await Pipeline.RunAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (PipelineFailedException e)
+        {
+            Context.PipelineError = e.Message;
+            LogPipelineFailed(e.Message);
+            throw;
+        }
+        finally
+        {
+            Context.PipelineRunning = false;
+        }
+    }
+
+    public async Task<Uri> StartWebAsync(CancellationToken cancellationToken = default)
+    {
+        _web = await WebServer.StartAsync(Context, LoggerFactory, cancellationToken).ConfigureAwait(false);
+        LogListening(_web.Address.ToString(), string.IsNullOrEmpty(Options.Http.ApiKey) ? "no API key" : "API key required");
+        return _web.Address;
+    }
+
+    /// <summary>Loads a changed encoder model file into the running service (new sightings carry its version).</summary>
+    public void WatchEncoderModel(Func<EncoderSection, ILoggerFactory, ITrackletEmbedder> encoderFactory, CancellationToken cancellationToken = default)
+    {
+        if (!Options.Encoder.WatchModelFile || string.IsNullOrWhiteSpace(Options.Encoder.ModelPath))
+        {
+            return;
+        }
+
+        _watcher = new ModelWatcher(Options.Encoder, LoggerFactory, encoderFactory, Embedder, _repository, cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _watcher?.Dispose();
+        if (_web is not null)
+        {
+            await _web.DisposeAsync().ConfigureAwait(false);
+        }
+
+        foreach (var c in _cameras)
+        {
+            await c.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _detector.Dispose();
+        Embedder.Dispose();
+        await _repository.DisposeAsync().ConfigureAwait(false);
+    }
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Critical, Message = "the pipeline stopped: {Error}")]
+    private partial void LogPipelineFailed(string error);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "listening on {Address} ({Key})")]
+    private partial void LogListening(string address, string key);
+}
