@@ -3,4 +3,8 @@ using ReId.Host.Commands;
 
 var root = new RootCommand("reid: real-time cross-camera person re-identification");
 root.Subcommands.Add(InfoCommand.Create());
+root.Subcommands.Add(ServeCommand.Create());
+root.Subcommands.Add(ProcessCommand.Create());
+root.Subcommands.Add(DemoCommand.Create());
+root.Subcommands.Add(QueryCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -50,7 +50,7 @@ public sealed class ApiTests
         await _server.DisposeAsync();
         await _camera.DisposeAsync();
         await _repository.DisposeAsync();
-        _embedder.Dispose();
+        await _embedder.DisposeAsync();
         Directory.Delete(_dir, recursive: true);
     }
 

@@ -44,7 +44,11 @@ internal sealed class MeanColourEmbedder(string version = "colour-1") : ITrackle
         return [.. v.Select(x => x / norm)];
     }
 
-    public void Dispose() => Disposed = true;
+    public ValueTask DisposeAsync()
+    {
+        Disposed = true;
+        return ValueTask.CompletedTask;
+    }
 }
 
 internal static class TestImages

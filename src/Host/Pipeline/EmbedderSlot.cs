@@ -4,9 +4,10 @@ namespace ReId.Host.Pipeline;
 /// Holds the encoder in use and swaps in a new one while the service runs. A caller leases the current encoder
 /// for one call; the replaced one is disposed once its last lease ends, so no inference runs on a disposed model.
 /// </summary>
-internal sealed class EmbedderSlot : IDisposable
+internal sealed class EmbedderSlot : IAsyncDisposable
 {
     private readonly Lock _lock = new();
+    private readonly List<Task> _retiring = [];
     private Entry _current;
     private bool _disposed;
 
@@ -58,7 +59,11 @@ internal sealed class EmbedderSlot : IDisposable
             }
         }
 
-        old?.Embedder.Dispose();
+        if (old is not null)
+        {
+            Retire(old);
+        }
+
         Swapped?.Invoke(embedder.ModelVersion);
     }
 
@@ -73,13 +78,25 @@ internal sealed class EmbedderSlot : IDisposable
 
         if (dispose)
         {
-            entry.Embedder.Dispose();
+            Retire(entry);
         }
     }
 
-    public void Dispose()
+    // Disposal of a replaced model runs beside the callers; DisposeAsync waits for it.
+    private void Retire(Entry entry)
+    {
+        var task = entry.Embedder.DisposeAsync().AsTask();
+        lock (_lock)
+        {
+            _retiring.RemoveAll(t => t.IsCompleted);
+            _retiring.Add(task);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
     {
         Entry current;
+        Task[] retiring;
         lock (_lock)
         {
             if (_disposed)
@@ -90,13 +107,15 @@ internal sealed class EmbedderSlot : IDisposable
             _disposed = true;
             current = _current;
             current.Retired = true;
-            if (current.Leases > 0)
-            {
-                return;
-            }
+            retiring = [.. _retiring];
         }
 
-        current.Embedder.Dispose();
+        if (current.Leases == 0)
+        {
+            await current.Embedder.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await Task.WhenAll(retiring).ConfigureAwait(false);
     }
 
     internal sealed class Entry(ITrackletEmbedder embedder)

@@ -76,7 +76,7 @@ internal sealed partial class ModelWatcher : IDisposable
 
             if (loaded.ModelVersion == old)
             {
-                loaded.Dispose();
+                await loaded.DisposeAsync().ConfigureAwait(false);
                 return true;
             }
 

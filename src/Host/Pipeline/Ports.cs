@@ -70,7 +70,7 @@ internal interface ICameraTracker
 }
 
 /// <summary>Turns tracklets (their crops) into L2-normalised embeddings.</summary>
-internal interface ITrackletEmbedder : IDisposable
+internal interface ITrackletEmbedder : IAsyncDisposable
 {
     string ModelVersion { get; }
     Task<IReadOnlyList<float[]>> EmbedAsync(IReadOnlyList<IReadOnlyList<Crop>> tracklets, CancellationToken cancellationToken = default);

@@ -85,10 +85,11 @@ internal sealed partial class ReidService : IAsyncDisposable
         catch
         {
             detector?.Dispose();
-            embedder?.Dispose();
+            // Nothing has run yet: the encoder and cameras hold no work, only their resources.
+            _ = embedder?.DisposeAsync().AsTask();
             foreach (var c in cameras)
             {
-                c.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                _ = c.DisposeAsync().AsTask();
             }
 
             throw;
@@ -178,7 +179,7 @@ internal sealed partial class ReidService : IAsyncDisposable
         }
 
         _detector.Dispose();
-        Embedder.Dispose();
+        await Embedder.DisposeAsync().ConfigureAwait(false);
         await _repository.DisposeAsync().ConfigureAwait(false);
     }
 

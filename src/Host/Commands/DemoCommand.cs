@@ -1,0 +1,94 @@
+using System.CommandLine;
+using ReId.Host.Configuration;
+using ReId.Host.Pipeline;
+using ReId.Host.Pipeline.Adapters;
+
+namespace ReId.Host.Commands;
+
+/// <summary>
+/// <c>reid demo</c>: the sample video as two cameras (the second a mirrored, recoloured, resized copy starting 20 s
+/// later) processed through the whole pipeline, then served with the page.
+/// </summary>
+internal static class DemoCommand
+{
+    public static Command Create()
+    {
+        var port = new Option<int>("--port") { Description = "HTTP port on 127.0.0.1 (0: any free port).", DefaultValueFactory = _ => 8080 };
+        var seconds = new Option<double?>("--seconds") { Description = "Use only the first seconds of the video (default: all of it)." };
+        var noServe = new Option<bool>("--no-serve") { Description = "Exit after processing instead of serving the page." };
+        var detector = new Option<string>("--detector") { Description = "auto (YOLOX when its model file is there, else HOG), yolox or hog.", DefaultValueFactory = _ => "auto" };
+        var command = new Command("demo", "Process the sample video as two cameras, then serve the page (prints its URL).");
+        foreach (var o in new Option[] { port, seconds, noServe, detector })
+        {
+            command.Options.Add(o);
+        }
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var video = CommandSupport.SampleVideo();
+            if (video is null)
+            {
+                Console.Error.WriteLine("reid demo: the sample video vtest.avi was not found (install Debian's opencv-doc, run ./setup.sh, " +
+                                        "or set REID_SAMPLE_VIDEO)");
+                return 2;
+            }
+
+            var work = Directory.CreateTempSubdirectory("reid-demo-").FullName;
+            Console.WriteLine($"reid demo: sample video {video}; working folder {work}");
+            var b = Path.Combine(work, "plaza-b.mp4");
+            var a = video;
+            if (parse.GetValue(seconds) is { } s)
+            {
+                a = Path.Combine(work, "plaza-a.mp4");
+                await SampleCameras.TrimAsync(video, a, s, cancellationToken).ConfigureAwait(false);
+            }
+
+            await SampleCameras.MakeChangedCopyAsync(video, b, parse.GetValue(seconds), cancellationToken).ConfigureAwait(false);
+            var options = DemoOptions(a, b, Path.Combine(work, "data"), parse.GetValue(detector)!, parse.GetValue(port));
+            ConfigurationLoader.Validate(options);
+            if (options.Detection.Detector != "hog" && !File.Exists(options.Detection.ModelPath))
+            {
+                Console.WriteLine($"reid demo: the YOLOX model {options.Detection.ModelPath} is absent: detecting with OpenCV's HOG people detector instead " +
+                                  "(slower, misses people under ~128 px; set REID_YOLOX_MODEL to the model file)");
+            }
+
+            using var loggerFactory = CommandSupport.CreateLoggerFactory();
+            var code = await ProcessCommand.RunAsync(options, loggerFactory, Console.Out, cancellationToken).ConfigureAwait(false);
+            if (code != 0 || parse.GetValue(noServe))
+            {
+                return code;
+            }
+
+            // Serve what was stored: the store folder stays, the cameras have ended.
+            options.Cameras.Clear();
+            await using var service = ReidService.Create(options, loggerFactory, EncoderAdapter.Create);
+            var url = await service.StartWebAsync(cancellationToken).ConfigureAwait(false);
+            Console.WriteLine($"reid demo: open {url} in a browser (Ctrl+C stops)");
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                Console.WriteLine("reid demo: stopped");
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>The demo's configuration: two file cameras of the sample video, YOLOX (or HOG), the embedded store.</summary>
+    public static ServiceOptions DemoOptions(string a, string b, string dataFolder, string detector, int port)
+    {
+        var options = new ServiceOptions();
+        // The sample is 768x576 at 10 fps: keep its size and rate, and detect every frame.
+        options.Cameras.AddRange(SampleCameras.Sections(a, b, DateTimeOffset.UtcNow.AddMinutes(-5), 768, 576, 10));
+        options.Detection.Detector = detector;
+        options.Detection.ModelPath = CommandSupport.YoloxModel();
+        options.Detection.FpsPerCamera = 10;
+        options.Store.Path = dataFolder;
+        options.Http.Port = port;
+        return options;
+    }
+}

@@ -1,0 +1,73 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using ReId.Host.Configuration;
+using ReId.Host.Pipeline;
+using ReId.Host.Pipeline.Adapters;
+
+namespace ReId.Host.Commands;
+
+/// <summary><c>reid process --config FILE</c>: recorded footage through the pipeline as fast as it goes.</summary>
+internal static class ProcessCommand
+{
+    public static Command Create()
+    {
+        var config = new Option<string>("--config") { Description = "The service's JSON configuration file (file cameras only).", Required = true };
+        var command = new Command("process", "Process recorded video files (file cameras) to the end as fast as possible, then print a summary.");
+        command.Options.Add(config);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var options = CommandSupport.LoadConfig(parse.GetValue(config)!);
+            if (options is null)
+            {
+                return 2;
+            }
+
+            var live = options.Cameras.FirstOrDefault(c => ConfigurationLoader.IsNetworkUrl(c.Url));
+            if (live is not null || options.Cameras.Count == 0)
+            {
+                Console.Error.WriteLine(live is null
+                    ? "reid: process needs at least one file camera in Cameras"
+                    : $"reid: process takes recorded files only; camera '{live.Id}' is a network stream (use serve)");
+                return 2;
+            }
+
+            using var loggerFactory = CommandSupport.CreateLoggerFactory();
+            return await RunAsync(options, loggerFactory, Console.Out, cancellationToken).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    /// <summary>Plays every file camera fast to its end through the pipeline; prints and returns the summary.</summary>
+    public static async Task<int> RunAsync(ServiceOptions options, Microsoft.Extensions.Logging.ILoggerFactory loggerFactory, TextWriter output, CancellationToken cancellationToken)
+    {
+        foreach (var c in options.Cameras)
+        {
+            c.Pace = "fast";
+            c.Loop = false;
+        }
+
+        await using var service = ReidService.Create(options, loggerFactory, EncoderAdapter.Create);
+        output.WriteLine($"reid: processing {options.Cameras.Count} file camera(s) (detector: {service.DetectorDescription}; encoder {service.Embedder.ModelVersion})");
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            await service.RunPipelineAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (PipelineFailedException e)
+        {
+            Console.Error.WriteLine($"reid: {e.Message}");
+            return 1;
+        }
+
+        output.WriteLine(Summary(service.Pipeline.Metrics, clock.Elapsed));
+        return 0;
+    }
+
+    public static string Summary(PipelineMetrics m, TimeSpan elapsed)
+    {
+        var perCamera = string.Join(", ", m.Sightings.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} {p.Value}"));
+        return string.Create(CultureInfo.InvariantCulture,
+            $"reid: {m.Ingest.In} frames ({m.DetectedFrames.Values.Sum()} detected), {m.Tracklets.Values.Sum()} tracklets, {m.Sightings.Values.Sum()} sightings in {elapsed.TotalSeconds:0.0} s; sightings per camera: {perCamera}");
+    }
+}

@@ -1,0 +1,62 @@
+using System.CommandLine;
+using ReId.Host.Pipeline;
+using ReId.Host.Pipeline.Adapters;
+
+namespace ReId.Host.Commands;
+
+/// <summary><c>reid serve --config FILE</c>: live cameras through the pipeline, the API and the page.</summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var config = new Option<string>("--config") { Description = "The service's JSON configuration file.", Required = true };
+        var command = new Command("serve", "Run the service: cameras -> detection -> tracking -> encoder -> store, with the HTTP API and page.");
+        command.Options.Add(config);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var options = CommandSupport.LoadConfig(parse.GetValue(config)!);
+            if (options is null)
+            {
+                return 2;
+            }
+
+            using var loggerFactory = CommandSupport.CreateLoggerFactory();
+            ReidService service;
+            try
+            {
+                service = ReidService.Create(options, loggerFactory, EncoderAdapter.Create);
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or InvalidOperationException or NotSupportedException)
+            {
+                Console.Error.WriteLine($"reid: the service could not start: {e.Message}");
+                return 1;
+            }
+
+            await using (service.ConfigureAwait(false))
+            {
+                var url = await service.StartWebAsync(cancellationToken).ConfigureAwait(false);
+                Console.WriteLine($"reid: serving {options.Cameras.Count} camera(s) at {url} (detector: {service.DetectorDescription}; encoder {service.Embedder.ModelVersion})");
+                service.WatchEncoderModel(EncoderAdapter.Create, cancellationToken);
+                try
+                {
+                    await service.RunPipelineAsync(cancellationToken).ConfigureAwait(false);
+                    // File cameras ended: keep answering queries until stopped.
+                    Console.WriteLine("reid: every camera has ended; still serving queries (Ctrl+C stops)");
+                    await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    Console.WriteLine("reid: stopped");
+                }
+                catch (PipelineFailedException e)
+                {
+                    Console.Error.WriteLine($"reid: {e.Message}");
+                    return 1;
+                }
+            }
+
+            return 0;
+        });
+        return command;
+    }
+}
