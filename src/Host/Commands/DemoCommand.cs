@@ -53,7 +53,7 @@ internal static class DemoCommand
             }
 
             using var loggerFactory = CommandSupport.CreateLoggerFactory();
-            var code = await ProcessCommand.RunAsync(options, loggerFactory, Console.Out, cancellationToken).ConfigureAwait(false);
+            var code = await ProcessCommand.RunAsync(options, fast: false, loggerFactory, Console.Out, cancellationToken).ConfigureAwait(false);
             if (code != 0 || parse.GetValue(noServe))
             {
                 return code;

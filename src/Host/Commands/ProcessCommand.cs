@@ -13,8 +13,13 @@ internal static class ProcessCommand
     public static Command Create()
     {
         var config = new Option<string>("--config") { Description = "The service's JSON configuration file (file cameras only).", Required = true };
-        var command = new Command("process", "Process recorded video files (file cameras) to the end as fast as possible, then print a summary.");
+        var fast = new Option<bool>("--fast")
+        {
+            Description = "Read the files as fast as they decode; the camera stage then drops the frames the detector cannot take.",
+        };
+        var command = new Command("process", "Process recorded video files (file cameras) to the end, then print a summary.");
         command.Options.Add(config);
+        command.Options.Add(fast);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var options = CommandSupport.LoadConfig(parse.GetValue(config)!);
@@ -33,17 +38,21 @@ internal static class ProcessCommand
             }
 
             using var loggerFactory = CommandSupport.CreateLoggerFactory();
-            return await RunAsync(options, loggerFactory, Console.Out, cancellationToken).ConfigureAwait(false);
+            return await RunAsync(options, parse.GetValue(fast), loggerFactory, Console.Out, cancellationToken).ConfigureAwait(false);
         });
         return command;
     }
 
-    /// <summary>Plays every file camera fast to its end through the pipeline; prints and returns the summary.</summary>
-    public static async Task<int> RunAsync(ServiceOptions options, Microsoft.Extensions.Logging.ILoggerFactory loggerFactory, TextWriter output, CancellationToken cancellationToken)
+    /// <summary>
+    /// Plays every file camera to its end through the pipeline; prints the summary. The camera stage drops the
+    /// oldest frames when its reader is slower than decoding, so files are played at their own pace unless
+    /// <paramref name="fast"/>: then the cameras run ahead and the frames the detector cannot take are dropped.
+    /// </summary>
+    public static async Task<int> RunAsync(ServiceOptions options, bool fast, Microsoft.Extensions.Logging.ILoggerFactory loggerFactory, TextWriter output, CancellationToken cancellationToken)
     {
         foreach (var c in options.Cameras)
         {
-            c.Pace = "fast";
+            c.Pace = fast ? "fast" : "realtime";
             c.Loop = false;
         }
 
@@ -61,6 +70,12 @@ internal static class ProcessCommand
         }
 
         output.WriteLine(Summary(service.Pipeline.Metrics, clock.Elapsed));
+        var dropped = service.Context.Cameras.Sum(c => c.FramesDropped) + service.Pipeline.Metrics.Detection.Dropped;
+        if (dropped > 0)
+        {
+            output.WriteLine($"reid: {dropped} frames were dropped because detection could not keep up");
+        }
+
         return 0;
     }
 

@@ -35,11 +35,11 @@ internal static class SampleCameras
         await RunFfmpegAsync(["-hide_banner", "-loglevel", "error", "-y", "-i", source, "-t", seconds.ToString(CultureInfo.InvariantCulture),
             "-an", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "18", "-pix_fmt", "yuv420p", output], cancellationToken).ConfigureAwait(false);
 
-    /// <summary>Camera sections for A (the source) and B (the changed copy, <see cref="Offset"/> later), played fast.</summary>
+    /// <summary>Camera sections for A (the source) and B (the changed copy, <see cref="Offset"/> later).</summary>
     public static List<CameraSection> Sections(string a, string b, DateTimeOffset start, int width, int height, double fps) =>
     [
-        new() { Id = "plaza-a", Url = a, Width = width, Height = height, Fps = fps, Pace = "fast", StartTime = start, QueueCapacity = 16 },
-        new() { Id = "plaza-b", Url = b, Width = BWidth, Height = BHeight, Fps = fps, Pace = "fast", StartTime = start + Offset, QueueCapacity = 16 },
+        new() { Id = "plaza-a", Url = a, Width = width, Height = height, Fps = fps, Pace = "realtime", StartTime = start, QueueCapacity = 16 },
+        new() { Id = "plaza-b", Url = b, Width = BWidth, Height = BHeight, Fps = fps, Pace = "realtime", StartTime = start + Offset, QueueCapacity = 16 },
     ];
 
     private static async Task RunFfmpegAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)

@@ -42,13 +42,13 @@ internal interface ICameraSource : IAsyncDisposable
 /// <summary>A person box in frame pixels.</summary>
 internal readonly record struct Box(float X, float Y, float W, float H);
 
-internal readonly record struct Detection(Box Box, float Score);
+internal readonly record struct DetectedPerson(Box Box, float Score);
 
 /// <summary>Finds people in a batch of frames, possibly from different cameras.</summary>
 internal interface IFrameDetector : IDisposable
 {
     string Name { get; }
-    IReadOnlyList<IReadOnlyList<Detection>> Detect(IReadOnlyList<IFrame> frames);
+    IReadOnlyList<IReadOnlyList<DetectedPerson>> Detect(IReadOnlyList<IFrame> frames);
 }
 
 /// <summary>A crop of a person: BGR24 pixels.</summary>
@@ -64,7 +64,7 @@ internal sealed record Tracklet(
 /// <summary>One camera's tracker: fed every detected frame in order, gives back the tracks that ended.</summary>
 internal interface ICameraTracker
 {
-    IReadOnlyList<Tracklet> Update(IFrame frame, IReadOnlyList<Detection> detections);
+    IReadOnlyList<Tracklet> Update(IFrame frame, IReadOnlyList<DetectedPerson> detections);
     /// <summary>Ends every open track (end of a file, shutdown).</summary>
     IReadOnlyList<Tracklet> Flush();
 }

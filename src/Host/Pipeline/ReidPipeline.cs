@@ -66,7 +66,7 @@ internal sealed partial class ReidPipeline
         public void Dispose() => Frame.Dispose();
     }
 
-    private sealed record Detected(Envelope Frame, IReadOnlyList<Detection> Detections) : IDisposable
+    private sealed record Detected(Envelope Frame, IReadOnlyList<DetectedPerson> Detections) : IDisposable
     {
         public void Dispose() => Frame.Dispose();
     }
@@ -151,6 +151,8 @@ internal sealed partial class ReidPipeline
     private async Task PumpAsync(ICameraSource camera, StageQueue<Envelope> detectQueue, CancellationToken cancellationToken)
     {
         var interval = TimeSpan.FromSeconds(1 / _settings.DetectionFpsPerCamera);
+        // Frame times carry rounding (a 10 fps file gives 0.1 s steps in ticks): a frame a little early still counts.
+        var tolerance = interval / 5;
         DateTimeOffset? next = null;
         try
         {
@@ -158,7 +160,7 @@ internal sealed partial class ReidPipeline
             {
                 Metrics.Ingest.CountIn();
                 // Capture times, not arrival times, set the rate: file cameras read fast keep their real rhythm.
-                if (next is { } n && frame.CaptureTime < n)
+                if (next is { } n && frame.CaptureTime < n - tolerance)
                 {
                     PipelineMetrics.Add(Metrics.SkippedFrames, camera.Id);
                     frame.Dispose();
@@ -225,7 +227,7 @@ internal sealed partial class ReidPipeline
                 continue;
             }
 
-            IReadOnlyList<IReadOnlyList<Detection>> found;
+            IReadOnlyList<IReadOnlyList<DetectedPerson>> found;
             var started = _time.GetTimestamp();
             try
             {

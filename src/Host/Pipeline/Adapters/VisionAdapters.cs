@@ -10,11 +10,11 @@ internal sealed class DetectorAdapter(IPersonDetector detector) : IFrameDetector
 
     public string Description => detector.Description;
 
-    public IReadOnlyList<IReadOnlyList<Detection>> Detect(IReadOnlyList<IFrame> frames)
+    public IReadOnlyList<IReadOnlyList<DetectedPerson>> Detect(IReadOnlyList<IFrame> frames)
     {
         var images = frames.Select(f => new BgrImage(f.Bgr, f.Width, f.Height)).ToList();
         var found = detector.Detect(images);
-        return [.. found.Select(list => (IReadOnlyList<Detection>)[.. list.Select(d => new Detection(new Box(d.Box.X, d.Box.Y, d.Box.Width, d.Box.Height), d.Score))])];
+        return [.. found.Select(list => (IReadOnlyList<DetectedPerson>)[.. list.Select(d => new DetectedPerson(new Box(d.Box.X, d.Box.Y, d.Box.Width, d.Box.Height), d.Score))])];
     }
 
     public void Dispose() => detector.Dispose();
@@ -26,7 +26,7 @@ internal sealed class DetectorAdapter(IPersonDetector detector) : IFrameDetector
 /// </summary>
 internal sealed class TrackerAdapter(ITracker tracker, int minFrames) : ICameraTracker
 {
-    public IReadOnlyList<Pipeline.Tracklet> Update(IFrame frame, IReadOnlyList<Detection> detections)
+    public IReadOnlyList<Pipeline.Tracklet> Update(IFrame frame, IReadOnlyList<DetectedPerson> detections)
     {
         var update = tracker.Update(
             new BgrImage(frame.Bgr, frame.Width, frame.Height), frame.CaptureTime,

@@ -1,0 +1,148 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using Microsoft.Extensions.Logging;
+using ReId.Host.Commands;
+using ReId.Host.Configuration;
+using ReId.Host.Http;
+using ReId.Host.Pipeline;
+using ReId.Host.Pipeline.Adapters;
+
+namespace ReId.Host.Tests;
+
+/// <summary>
+/// The whole service on two cameras made from the sample video: B is a mirrored, recoloured, resized copy whose
+/// recording starts 20 s after A's. For each person tracked in A, where-else must put their counterpart in B first.
+/// A counterpart is a B sighting that overlaps the A sighting's time shifted by 20 s, with the mirrored box position
+/// (centres compared at the same shifted times, in frame-relative coordinates).
+/// </summary>
+[Category("EndToEnd")]
+[NonParallelizable]
+public sealed class EndToEndTests
+{
+    /// <summary>Seconds of the sample video used (REID_E2E_SECONDS overrides); the run takes about that long.</summary>
+    private static double Seconds => double.TryParse(Environment.GetEnvironmentVariable("REID_E2E_SECONDS"), NumberStyles.Float, CultureInfo.InvariantCulture, out var s) ? s : 40;
+
+    internal sealed record SightingJson(string Id, string Camera, long Track, DateTimeOffset FirstSeen, DateTimeOffset LastSeen, SampleJson[] Samples, float? Score);
+
+    internal sealed record SampleJson(DateTimeOffset Time, float[] Box);
+
+    [Test]
+    public async Task WhereElse_PeopleOfCameraA_PutsTheirCounterpartInCameraBFirst()
+    {
+        var video = TestPaths.RequireSampleVideo();
+        var yolox = TestPaths.YoloxModel() ?? throw new IgnoreException("the YOLOX model ../shared/models/yolox_nano.onnx is absent (set REID_YOLOX_MODEL)");
+        var work = Directory.CreateTempSubdirectory("reid-e2e-").FullName;
+        try
+        {
+            var a = Path.Combine(work, "a.mp4");
+            var b = Path.Combine(work, "b.mp4");
+            await SampleCameras.TrimAsync(video, a, Seconds);
+            await SampleCameras.MakeChangedCopyAsync(video, b, Seconds);
+            var options = new ServiceOptions();
+            options.Cameras.AddRange(SampleCameras.Sections(a, b, new DateTimeOffset(2026, 5, 1, 9, 0, 0, TimeSpan.Zero), 768, 576, 10));
+            options.Detection.Detector = "yolox";
+            options.Detection.ModelPath = yolox;
+            options.Detection.FpsPerCamera = 10;
+            options.Store.Path = Path.Combine(work, "data");
+            options.Http.Port = 0;
+            ConfigurationLoader.Validate(options);
+
+            using var loggerFactory = LoggerFactory.Create(l => l.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole());
+            await using var service = ReidService.Create(options, loggerFactory, EncoderAdapter.Create);
+            await service.RunPipelineAsync();
+            TestContext.Out.WriteLine(ProcessCommand.Summary(service.Pipeline.Metrics, TimeSpan.Zero));
+            var url = await service.StartWebAsync();
+            using var client = new HttpClient { BaseAddress = url };
+
+            var inA = (await client.GetFromJsonAsync<SightingJson[]>(new Uri("/api/sightings?camera=plaza-a&limit=1000", UriKind.Relative)))!;
+            var inB = (await client.GetFromJsonAsync<SightingJson[]>(new Uri("/api/sightings?camera=plaza-b&limit=1000", UriKind.Relative)))!;
+            int evaluable = 0, first = 0;
+            foreach (var s in inA)
+            {
+                var counterparts = inB.Where(x => IsCounterpart(s, x)).Select(x => x.Id).ToHashSet();
+                if (counterparts.Count == 0)
+                {
+                    continue;
+                }
+
+                evaluable++;
+                var hits = (await client.GetFromJsonAsync<SightingJson[]>(
+                    new Uri($"/api/sightings/{s.Id}/where-else?k=5&cameras=plaza-b&minScore=-1", UriKind.Relative)))!;
+                if (hits.Length > 0 && counterparts.Contains(hits[0].Id))
+                {
+                    first++;
+                }
+            }
+
+            var rate = evaluable == 0 ? 0 : (double)first / evaluable;
+            TestContext.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"end-to-end: {inA.Length} sightings in A, {inB.Length} in B; {evaluable} of A have a counterpart in B; " +
+                $"where-else puts it first for {first} ({rate:P1})"));
+            Assert.That(evaluable, Is.GreaterThanOrEqualTo(5), "too few people of A were found again in B to judge");
+            Assert.That(rate, Is.GreaterThanOrEqualTo(0.70));
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    /// <summary>B overlaps A's time shifted by the offset, and its box centre mirrors A's at the shared times.</summary>
+    internal static bool IsCounterpart(SightingJson a, SightingJson b)
+    {
+        var offset = SampleCameras.Offset;
+        var start = Max(a.FirstSeen + offset, b.FirstSeen);
+        var end = Min(a.LastSeen + offset, b.LastSeen);
+        if (end < start)
+        {
+            return false;
+        }
+
+        var distances = new List<double>();
+        foreach (var sa in a.Samples)
+        {
+            var t = sa.Time + offset;
+            if (t < b.FirstSeen || t > b.LastSeen || Interpolate(b.Samples, t) is not { } pb)
+            {
+                continue;
+            }
+
+            var (ax, ay) = (Cx(sa.Box) / 768, Cy(sa.Box) / 576);
+            var (bx, by) = (1 - pb.X / SampleCameras.BWidth, pb.Y / SampleCameras.BHeight);
+            distances.Add(Math.Sqrt((ax - bx) * (ax - bx) + (ay - by) * (ay - by)));
+        }
+
+        return distances.Count > 0 && distances.Average() < 0.08;
+    }
+
+    private static (double X, double Y)? Interpolate(SampleJson[] samples, DateTimeOffset t)
+    {
+        var ordered = samples.OrderBy(s => s.Time).ToList();
+        for (var i = 0; i < ordered.Count; i++)
+        {
+            if (ordered[i].Time >= t)
+            {
+                if (i == 0)
+                {
+                    return (t - ordered[0].Time).TotalSeconds < 1 ? (Cx(ordered[0].Box), Cy(ordered[0].Box)) : null;
+                }
+
+                var p = ordered[i - 1];
+                var q = ordered[i];
+                var f = (t - p.Time).TotalSeconds / Math.Max(1e-6, (q.Time - p.Time).TotalSeconds);
+                return (Cx(p.Box) + f * (Cx(q.Box) - Cx(p.Box)), Cy(p.Box) + f * (Cy(q.Box) - Cy(p.Box)));
+            }
+        }
+
+        var last = ordered[^1];
+        return (t - last.Time).TotalSeconds < 1 ? (Cx(last.Box), Cy(last.Box)) : null;
+    }
+
+    private static double Cx(float[] box) => box[0] + box[2] / 2;
+
+    private static double Cy(float[] box) => box[1] + box[3] / 2;
+
+    private static DateTimeOffset Max(DateTimeOffset x, DateTimeOffset y) => x > y ? x : y;
+
+    private static DateTimeOffset Min(DateTimeOffset x, DateTimeOffset y) => x < y ? x : y;
+}

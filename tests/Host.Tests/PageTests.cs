@@ -1,0 +1,74 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using ReId.Host.Configuration;
+using ReId.Host.Http;
+using ReId.Host.Pipeline;
+using ReId.Host.Pipeline.Adapters;
+using ReId.Search;
+
+namespace ReId.Host.Tests;
+
+/// <summary>The web page in a real headless chromium against the service on loopback.</summary>
+[NonParallelizable]
+public sealed class PageTests
+{
+    private const string Key = "page-key-0123456789abcdef";
+    private static readonly DateTimeOffset T0 = new(2026, 5, 1, 12, 0, 0, TimeSpan.Zero);
+
+    [Test]
+    public async Task Page_InChromium_ShowsThumbnailsAndTheWhereElseTimelineOnClick()
+    {
+        var chromium = HeadlessChromium.Find() ?? throw new IgnoreException("chromium is not installed (apt-get install chromium; setup.sh does)");
+        var dir = Directory.CreateTempSubdirectory("reid-page-").FullName;
+        var embedder = new EmbedderSlot(new MeanColourEmbedder());
+        var repository = new SearchRepository(EmbeddedSightingStore.Open(dir), new LinkingOptions(), () => embedder.ModelVersion);
+        try
+        {
+            var red = await AddAsync(repository, "gate", 1, T0, TestImages.Solid(30, 30, 210));
+            await AddAsync(repository, "hall", 4, T0.AddSeconds(25), TestImages.Solid(35, 28, 200));
+            await AddAsync(repository, "hall", 5, T0.AddSeconds(40), TestImages.Solid(210, 120, 30));
+            await AddAsync(repository, "gate", 2, T0.AddSeconds(50), TestImages.Solid(40, 200, 40));
+            var context = new ServiceContext(() => [new Pipeline.CameraStatus("gate", Pipeline.CameraState.Streaming, "rtsp://***@10.0.0.9/live", 250, 3, 0, 25, null)],
+                new PipelineMetrics(), repository, embedder, new LinkingSection(), new HttpSection { Port = 0, ApiKey = Key });
+            await using var server = await WebServer.StartAsync(context, NullLoggerFactory.Instance);
+            await using var browser = await HeadlessChromium.StartAsync(chromium);
+
+            await browser.NavigateAsync(new Uri(server.Address, $"/?key={Key}"));
+
+            var loaded = await browser.WaitForAsync("document.body?.dataset.loaded === 'true'", TimeSpan.FromSeconds(20));
+            var thumbnailsShown = await browser.WaitForAsync(
+                "(() => { const i = [...document.querySelectorAll('#sightings img.thumb')]; return i.length === 4 && i.every(x => x.complete && x.naturalWidth === 128); })()",
+                TimeSpan.FromSeconds(20));
+            var cameraRow = (string?)await browser.EvaluateAsync("document.querySelector('#cameras tbody tr')?.innerText ?? ''");
+            await browser.EvaluateAsync($"document.querySelector('.card[data-id=\"{red}\"]').click(), true");
+            var timelineShown = await browser.WaitForAsync("document.querySelectorAll('#where-else .hit').length > 0", TimeSpan.FromSeconds(20));
+            var firstHit = (string?)await browser.EvaluateAsync("document.querySelector('#where-else .hit')?.innerText ?? ''");
+            var hitCameras = (string?)await browser.EvaluateAsync("[...document.querySelectorAll('#where-else .hit')].map(h => h.dataset.camera).join(',')");
+
+            var screenshot = Path.Combine(TestContext.CurrentContext.WorkDirectory, "page-where-else.png");
+            await File.WriteAllBytesAsync(screenshot, await browser.ScreenshotAsync());
+            TestContext.AddTestAttachment(screenshot, "the page after a click on a sighting");
+            TestContext.Out.WriteLine($"screenshot: {screenshot}");
+
+            Assert.That(loaded, Is.True, "the page loaded its data");
+            Assert.That(thumbnailsShown, Is.True, "four thumbnails were decoded by the browser");
+            Assert.That(cameraRow, Does.Contain("gate").And.Contain("streaming"));
+            Assert.That(timelineShown, Is.True, "a click showed the where-else timeline");
+            Assert.That(hitCameras!.Split(','), Is.All.EqualTo("hall"), "where-else shows other cameras only");
+            Assert.That(firstHit, Does.Contain("hall #4").And.Contain("2026-05-01 12:00:25"), "the earliest match comes first with its time");
+            Assert.That(firstHit, Does.Match(@"0\.9\d\d"), "the match shows its score");
+        }
+        finally
+        {
+            await repository.DisposeAsync();
+            await embedder.DisposeAsync();
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static Task<string> AddAsync(SearchRepository repository, string camera, long track, DateTimeOffset start, Crop crop)
+    {
+        var samples = Enumerable.Range(0, 3).Select(i => new Pipeline.TrackletSample(start.AddSeconds(i), new Pipeline.Box(100, 50, 60, 120), crop)).ToList();
+        var tracklet = new Pipeline.Tracklet(camera, track, start, start.AddSeconds(2), samples, TestImages.Encode(crop, ".jpg"));
+        return repository.AddAsync(new NewSighting(tracklet, MeanColourEmbedder.Embed([crop]), "colour-1", KeepCrops: false));
+    }
+}

@@ -1,0 +1,299 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging.Abstractions;
+using ReId.Host.Pipeline;
+using ReId.Host.Pipeline.Adapters;
+using ReId.Search;
+using Box = ReId.Host.Pipeline.Box;
+
+namespace ReId.Host.Tests;
+
+/// <summary>The composition: queues, completion, restarts, failure and cancellation, with small in-test stages.</summary>
+public sealed class PipelineTests
+{
+    private string _dir = "";
+    private SearchRepository _repository = null!;
+    private EmbedderSlot _embedder = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        _dir = Directory.CreateTempSubdirectory("reid-pipeline-").FullName;
+        _embedder = new EmbedderSlot(new MeanColourEmbedder());
+        _repository = new SearchRepository(EmbeddedSightingStore.Open(_dir), new LinkingOptions(), () => _embedder.ModelVersion);
+    }
+
+    [TearDown]
+    public async Task TearDown()
+    {
+        await _repository.DisposeAsync();
+        await _embedder.DisposeAsync();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private sealed class Frame(string camera, long sequence, DateTimeOffset time, Counter counter) : IFrame
+    {
+        private int _disposed;
+        public string CameraId => camera;
+        public long Sequence => sequence;
+        public DateTimeOffset CaptureTime => time;
+        public int Width => 4;
+        public int Height => 4;
+        public ReadOnlyMemory<byte> Bgr { get; } = new byte[48];
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                counter.Disposed();
+            }
+        }
+    }
+
+    private sealed class Counter
+    {
+        private int _live;
+        public int Live => Volatile.Read(ref _live);
+        public void Created() => Interlocked.Increment(ref _live);
+        public void Disposed() => Interlocked.Decrement(ref _live);
+    }
+
+    /// <summary>A recorded camera: delivers its frames (10 per second of capture time) as fast as they are read.</summary>
+    private sealed class FileCamera(string id, int frames, Counter counter, bool endless = false) : ICameraSource
+    {
+        private readonly Channel<IFrame> _channel = Channel.CreateBounded<IFrame>(4);
+        private long _delivered;
+        public string Id => id;
+        public ChannelReader<IFrame> Frames => _channel.Reader;
+        public CameraStatus Status => new(id, CameraState.Streaming, "file", Interlocked.Read(ref _delivered), 0, 0, 10, null);
+
+        public async Task RunAsync(CancellationToken cancellationToken = default)
+        {
+            var t0 = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+            try
+            {
+                for (var i = 0; endless || i < frames; i++)
+                {
+                    counter.Created();
+                    var frame = new Frame(id, i, t0.AddSeconds(i / 10.0), counter);
+                    try
+                    {
+                        await _channel.Writer.WriteAsync(frame, cancellationToken);
+                    }
+                    catch
+                    {
+                        frame.Dispose();
+                        throw;
+                    }
+
+                    Interlocked.Increment(ref _delivered);
+                }
+            }
+            finally
+            {
+                _channel.Writer.TryComplete();
+            }
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            while (_channel.Reader.TryRead(out var f))
+            {
+                f.Dispose();
+            }
+
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    private sealed class OnePersonDetector(int failures = 0) : IFrameDetector
+    {
+        private int _failures = failures;
+        public string Name => "one-person";
+        public int Calls { get; private set; }
+
+        public IReadOnlyList<IReadOnlyList<DetectedPerson>> Detect(IReadOnlyList<IFrame> frames)
+        {
+            Calls++;
+            if (_failures-- > 0)
+            {
+                throw new InvalidOperationException("detector broke");
+            }
+
+            return [.. frames.Select(_ => (IReadOnlyList<DetectedPerson>)[new DetectedPerson(new Box(1, 1, 2, 2), 0.9f)])];
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+
+    /// <summary>Ends a track every <c>every</c> frames.</summary>
+    private sealed class ChunkTracker(string camera, int every) : ICameraTracker
+    {
+        private readonly List<TrackletSample> _samples = [];
+        private long _track;
+
+        public IReadOnlyList<Tracklet> Update(IFrame frame, IReadOnlyList<DetectedPerson> detections)
+        {
+            _samples.Add(new TrackletSample(frame.CaptureTime, detections[0].Box, TestImages.Solid(10, 20, 200, 8, 16)));
+            return _samples.Count >= every ? Flush() : [];
+        }
+
+        public IReadOnlyList<Tracklet> Flush()
+        {
+            if (_samples.Count == 0)
+            {
+                return [];
+            }
+
+            var t = new Tracklet(camera, ++_track, _samples[0].Time, _samples[^1].Time, [.. _samples], [0xFF, 0xD8, 0xFF, 0xD9]);
+            _samples.Clear();
+            return [t];
+        }
+    }
+
+    private ReidPipeline Pipeline(IReadOnlyList<ICameraSource> cameras, IFrameDetector detector, PipelineSettings? settings = null) =>
+        new(cameras, detector, id => new ChunkTracker(id, 10), _embedder, _repository,
+            settings ?? new PipelineSettings(DetectionFpsPerCamera: 10, DetectionQueueCapacity: 256, TrackingQueueCapacity: 256, MaxRestarts: 2),
+            NullLogger<ReidPipeline>.Instance);
+
+    [Test]
+    public async Task RunAsync_TwoFileCameras_StoresEveryTrackletAndEnds()
+    {
+        var counter = new Counter();
+        var pipeline = Pipeline([new FileCamera("a", 45, counter), new FileCamera("b", 30, counter)], new OnePersonDetector());
+
+        await pipeline.RunAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.That(pipeline.Metrics.Sightings["a"], Is.EqualTo(5), "4 full tracks and the flushed rest");
+        Assert.That(pipeline.Metrics.Sightings["b"], Is.EqualTo(3));
+        Assert.That(await _repository.CountAsync(), Is.EqualTo(8));
+        Assert.That(pipeline.Metrics.DetectedFrames["a"] + pipeline.Metrics.DetectedFrames["b"], Is.EqualTo(75));
+        Assert.That(counter.Live, Is.Zero, "every frame buffer was returned");
+        Assert.That(pipeline.Metrics.FrameToSighting.Totals.Count, Is.EqualTo(8));
+    }
+
+    [Test]
+    public async Task RunAsync_DetectionRateBelowSourceRate_SkipsFramesBetween()
+    {
+        var counter = new Counter();
+        var pipeline = Pipeline([new FileCamera("a", 100, counter)], new OnePersonDetector(),
+            new PipelineSettings(DetectionFpsPerCamera: 5, DetectionQueueCapacity: 256, TrackingQueueCapacity: 256));
+
+        await pipeline.RunAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.That(pipeline.Metrics.DetectedFrames["a"], Is.EqualTo(50), "10 fps source, 5 fps detection");
+        Assert.That(pipeline.Metrics.SkippedFrames["a"], Is.EqualTo(50));
+        Assert.That(counter.Live, Is.Zero);
+    }
+
+    [Test]
+    public async Task RunAsync_DetectorFailsOnce_RestartsItAndGoesOn()
+    {
+        var counter = new Counter();
+        var pipeline = Pipeline([new FileCamera("a", 40, counter)], new OnePersonDetector(failures: 1),
+            new PipelineSettings(DetectionFpsPerCamera: 10, DetectionBatchSize: 1, DetectionQueueCapacity: 256, TrackingQueueCapacity: 256, MaxRestarts: 2));
+
+        await pipeline.RunAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.That(pipeline.Metrics.Detection.Restarts, Is.EqualTo(1));
+        Assert.That(pipeline.Metrics.Detection.Errors, Is.EqualTo(1));
+        Assert.That(pipeline.Metrics.DetectedFrames["a"], Is.EqualTo(39), "only the failed batch's frame is lost");
+        Assert.That(counter.Live, Is.Zero, "the failed batch's frames were returned too");
+    }
+
+    [Test]
+    public async Task RunAsync_DetectorAlwaysFails_StopsWithTheStageNamedInsteadOfHanging()
+    {
+        var counter = new Counter();
+        var camera = new FileCamera("a", 0, counter, endless: true);
+        var pipeline = Pipeline([camera], new OnePersonDetector(failures: int.MaxValue),
+            new PipelineSettings(DetectionFpsPerCamera: 10, DetectionBatchSize: 1, MaxRestarts: 2));
+
+        var e = await Assert.ThrowsAsync<PipelineFailedException>(() => pipeline.RunAsync().WaitAsync(TimeSpan.FromSeconds(60)));
+
+        Assert.That(e!.Stage, Is.EqualTo("detection"));
+        Assert.That(e.Message, Does.Contain("detector broke"));
+        Assert.That(pipeline.Metrics.Detection.Restarts, Is.EqualTo(2));
+        await camera.DisposeAsync();
+        Assert.That(counter.Live, Is.Zero);
+    }
+
+    [Test]
+    public async Task RunAsync_Cancelled_StopsEveryStageAndReturnsEveryFrame()
+    {
+        var counter = new Counter();
+        var camera = new FileCamera("a", 0, counter, endless: true);
+        var pipeline = Pipeline([camera], new OnePersonDetector());
+        using var cts = new CancellationTokenSource();
+
+        var run = pipeline.RunAsync(cts.Token);
+        while (pipeline.Metrics.Sightings.GetValueOrDefault("a") < 2)
+        {
+            await Task.Delay(10);
+        }
+
+        await cts.CancelAsync();
+
+        Assert.That(async () => await run.WaitAsync(TimeSpan.FromSeconds(30)), Throws.InstanceOf<OperationCanceledException>());
+        await camera.DisposeAsync();
+        Assert.That(counter.Live, Is.Zero);
+    }
+
+    [Test]
+    public void StageQueue_DropOldestWhenFull_DisposesAndCountsTheDropped()
+    {
+        var metrics = new StageMetrics("test");
+        var queue = new StageQueue<IFrame>(2, dropOldest: true, metrics);
+        var counter = new Counter();
+        var frames = Enumerable.Range(0, 5).Select(i =>
+        {
+            counter.Created();
+            return new Frame("a", i, DateTimeOffset.UnixEpoch, counter);
+        }).ToList();
+
+        foreach (var f in frames)
+        {
+            Assert.That(queue.WriteAsync(f).IsCompletedSuccessfully, Is.True, "a drop-oldest queue never waits");
+        }
+
+        Assert.That(metrics.Dropped, Is.EqualTo(3));
+        Assert.That(metrics.QueueDepth(), Is.EqualTo(2));
+        Assert.That(counter.Live, Is.EqualTo(2));
+        Assert.That(queue.Reader.TryRead(out var first), Is.True);
+        Assert.That(first!.Sequence, Is.EqualTo(3), "the oldest went first");
+        first.Dispose();
+        queue.DrainAndDispose();
+        Assert.That(counter.Live, Is.Zero);
+    }
+
+    [Test]
+    public async Task EmbedderSlot_SwapWhileInUse_KeepsTheOldModelUntilItsCallEnds()
+    {
+        var old = new MeanColourEmbedder("v1");
+        var slot = new EmbedderSlot(old);
+        var lease = slot.Acquire();
+
+        slot.Swap(new MeanColourEmbedder("v2"));
+
+        Assert.That(slot.ModelVersion, Is.EqualTo("v2"));
+        Assert.That(old.Disposed, Is.False, "a call still uses it");
+        lease.Dispose();
+        Assert.That(old.Disposed, Is.True);
+        await slot.DisposeAsync();
+    }
+
+    [Test]
+    public void Latency_Quantiles_AreTakenFromTheRecordedValues()
+    {
+        var recorder = new LatencyRecorder();
+        for (var i = 1; i <= 100; i++)
+        {
+            recorder.Record(i);
+        }
+
+        Assert.That(recorder.Quantile(0.5), Is.EqualTo(50));
+        Assert.That(recorder.Quantile(0.95), Is.EqualTo(95));
+        Assert.That(recorder.Totals, Is.EqualTo((100L, 5050.0)));
+    }
+}
