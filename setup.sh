@@ -9,6 +9,7 @@ packages=(
   opencv-doc                  # ships the sample video examples/data/vtest.avi
   gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav python3-gi  # loopback RTSP server for tests
+  chromium                    # headless browser for the web page test
 )
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
