@@ -7,4 +7,5 @@ root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(ProcessCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(QueryCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using ReId.Host.Configuration;
 
@@ -42,32 +41,6 @@ internal static class SampleCameras
         new() { Id = "plaza-b", Url = b, Width = BWidth, Height = BHeight, Fps = fps, Pace = "realtime", StartTime = start + Offset, QueueCapacity = 16 },
     ];
 
-    private static async Task RunFfmpegAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
-    {
-        var info = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(info) ?? throw new InvalidOperationException("ffmpeg could not be started (is it installed?)");
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        try
-        {
-            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        await stdout.ConfigureAwait(false);
-        var error = await stderr.ConfigureAwait(false);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"ffmpeg failed (exit {process.ExitCode}): {error.Trim()}");
-        }
-    }
+    private static Task RunFfmpegAsync(IReadOnlyList<string> args, CancellationToken cancellationToken) =>
+        ExternalProcess.RunAsync("ffmpeg", args, cancellationToken);
 }

@@ -70,6 +70,9 @@ public sealed class EncoderSection
     public string Device { get; set; } = "cpu";
     public int BatchSize { get; set; } = 8;
     public int QueueCapacity { get; set; } = 64;
+    /// <summary>Embed each tracklet's crops and their mirror images and average the two (test-time flip
+    /// augmentation): twice the encoder work, an embedding that does not depend on the walking direction.</summary>
+    public bool FlipAverage { get; set; } = true;
     /// <summary>Load a changed model file into the running service.</summary>
     public bool WatchModelFile { get; set; } = true;
 }

@@ -5,7 +5,7 @@ using ReId.ReidEncoder;
 namespace ReId.Host.Pipeline.Adapters;
 
 /// <summary>The DRSA tracklet encoder (TorchSharp, its own inference thread) as the pipeline's embedder.</summary>
-internal sealed class EncoderAdapter(TrackletEncoder encoder) : ITrackletEmbedder
+internal sealed class EncoderAdapter(TrackletEncoder encoder, bool flipAverage) : ITrackletEmbedder
 {
     public string ModelVersion => encoder.ModelVersion;
 
@@ -21,7 +21,7 @@ internal sealed class EncoderAdapter(TrackletEncoder encoder) : ITrackletEmbedde
             MaxBatchTracklets = section.BatchSize,
         };
         options.Validate();
-        return new EncoderAdapter(new TrackletEncoder(options, loggerFactory.CreateLogger<TrackletEncoder>()));
+        return new EncoderAdapter(new TrackletEncoder(options, loggerFactory.CreateLogger<TrackletEncoder>()), section.FlipAverage);
     }
 
     public async Task<IReadOnlyList<float[]>> EmbedAsync(IReadOnlyList<IReadOnlyList<Crop>> tracklets, CancellationToken cancellationToken = default)
@@ -29,7 +29,51 @@ internal sealed class EncoderAdapter(TrackletEncoder encoder) : ITrackletEmbedde
         // The encoder batches concurrent requests on its inference thread: send them all, then collect.
         var tasks = tracklets.Select(t => encoder.EncodeAsync(
             [.. t.Select(c => new ReId.ReidEncoder.Crop(c.Bgr, c.Width, c.Height))], cancellationToken)).ToList();
-        return await Task.WhenAll(tasks).ConfigureAwait(false);
+        if (!flipAverage)
+        {
+            return await Task.WhenAll(tasks).ConfigureAwait(false);
+        }
+
+        var mirrored = tracklets.Select(t => encoder.EncodeAsync(
+            [.. t.Select(c => new ReId.ReidEncoder.Crop(Mirror(c), c.Width, c.Height))], cancellationToken)).ToList();
+        var plain = await Task.WhenAll(tasks).ConfigureAwait(false);
+        var flipped = await Task.WhenAll(mirrored).ConfigureAwait(false);
+        return [.. plain.Zip(flipped, Average)];
+    }
+
+    /// <summary>The crop mirrored left to right (BGR24, rows packed).</summary>
+    internal static byte[] Mirror(Pipeline.Crop c)
+    {
+        var output = new byte[c.Bgr.Length];
+        var row = c.Width * 3;
+        for (var y = 0; y < c.Height; y++)
+        {
+            var o = y * row;
+            for (var x = 0; x < c.Width; x++)
+            {
+                var from = o + x * 3;
+                var to = o + (c.Width - 1 - x) * 3;
+                output[to] = c.Bgr[from];
+                output[to + 1] = c.Bgr[from + 1];
+                output[to + 2] = c.Bgr[from + 2];
+            }
+        }
+
+        return output;
+    }
+
+    /// <summary>The normalised mean of two unit vectors.</summary>
+    internal static float[] Average(float[] a, float[] b)
+    {
+        var v = new float[a.Length];
+        System.Numerics.Tensors.TensorPrimitives.Add(a, b, v);
+        var norm = System.Numerics.Tensors.TensorPrimitives.Norm(v);
+        if (norm > 0)
+        {
+            System.Numerics.Tensors.TensorPrimitives.Divide(v, norm, v);
+        }
+
+        return v;
     }
 
     public ValueTask DisposeAsync() => encoder.DisposeAsync();
