@@ -5,7 +5,7 @@ Run with Debian's /usr/bin/python3 (its site has the gi module; packages gir1.2-
 gstreamer1.0-plugins-{base,good,bad}, python3-gi).
 
 Mounts /cam0 .. /cam{N-1}: each plays the file in real time from its start (no re-encoding: the file's H.264
-is only re-packetised), shared by the clients of that mount. Prints "READY <port>" on stdout once it listens;
+is only re-packetised). Prints "READY <port>" on stdout once it listens;
 runs until killed.
 """
 import argparse
@@ -36,7 +36,8 @@ def main() -> int:
         factory.set_launch(
             f'( filesrc location="{location}" ! qtdemux ! h264parse '
             "! rtph264pay name=pay0 pt=96 config-interval=1 )")
-        factory.set_shared(True)
+        # One pipeline per client: shared media aborts in gst-rtsp-server 1.22; each camera has one client anyway.
+        factory.set_shared(False)
         mounts.add_factory(f"/cam{i}", factory)
 
     if server.attach(None) == 0:
