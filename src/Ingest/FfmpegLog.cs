@@ -184,8 +184,7 @@ internal sealed partial class FfmpegLog
 
         if (line.Contains("moov atom not found", StringComparison.OrdinalIgnoreCase) ||
             line.Contains("partial file", StringComparison.OrdinalIgnoreCase) ||
-            line.Contains("corrupt decoded frame", StringComparison.OrdinalIgnoreCase) ||
-            line.Contains("Truncat", StringComparison.OrdinalIgnoreCase))
+            line.Contains("corrupt decoded frame", StringComparison.OrdinalIgnoreCase))
         {
             return FfmpegProblem.Truncated;
         }
