@@ -44,6 +44,9 @@ public sealed class Camera : IAsyncDisposable
     private double _fps;
     private long _lastFrameTimestamp;
     private Task<CameraStatus>? _run;
+    private FfmpegProcess? _decoder;
+    private TimeSpan _endedDecodersCpu;
+    private TimeSpan _decoderCpuSample;
 
     /// <summary>Creates a camera; nothing starts until <see cref="RunAsync"/>.</summary>
     /// <exception cref="ArgumentException">The options are not valid (the message names the key and value).</exception>
@@ -84,12 +87,14 @@ public sealed class Camera : IAsyncDisposable
                 var streaming = _state == CameraState.Streaming;
                 return new CameraStatus(_options.Id, _maskedUrl, _state, Interlocked.Read(ref _decoded), _queue.Delivered,
                     _queue.Dropped, _reconnects, _lastError, _lastErrorTime, streaming ? _fps : 0, _sourceWidth, _sourceHeight,
-                    _processId);
+                    _processId, _endedDecodersCpu + (_decoder?.TryGetCpuTime() ?? _decoderCpuSample));
             }
         }
     }
 
     internal CameraOptions Options => _options;
+
+    internal long FramesDecoded => Interlocked.Read(ref _decoded);
 
     internal FrameBufferPool Pool { get; }
 
@@ -220,14 +225,37 @@ public sealed class Camera : IAsyncDisposable
     }
 
     /// <summary>Called by a session when its decoder runs.</summary>
-    internal void OnDecoderStarted(int processId)
+    internal void OnDecoderStarted(FfmpegProcess process)
     {
         lock (_gate)
         {
-            _processId = processId;
+            _processId = process.Id;
+            _decoder = process;
+            _decoderCpuSample = TimeSpan.Zero;
         }
 
-        Log.DecoderStarted(_logger, Id, processId);
+        Log.DecoderStarted(_logger, Id, process.Id);
+    }
+
+    /// <summary>Called by a session now and then while its decoder runs, and once before it ends.</summary>
+    internal void SampleDecoderCpu()
+    {
+        lock (_gate)
+        {
+            _decoderCpuSample = _decoder?.TryGetCpuTime() ?? _decoderCpuSample;
+        }
+    }
+
+    /// <summary>Called by a session when its decoder is gone: its CPU time joins the total.</summary>
+    internal void OnDecoderEnded()
+    {
+        lock (_gate)
+        {
+            _endedDecodersCpu += _decoderCpuSample;
+            _decoderCpuSample = TimeSpan.Zero;
+            _decoder = null;
+            _processId = null;
+        }
     }
 
     /// <summary>Called by a session once it knows the source's size.</summary>

@@ -16,7 +16,7 @@ internal static class CameraTestHelpers
             Fps = 10,
             ReconnectInitialDelay = TimeSpan.FromMilliseconds(200),
             ReconnectMaxDelay = TimeSpan.FromSeconds(1),
-            StallTimeout = TimeSpan.FromSeconds(3),
+            StallTimeout = TimeSpan.FromSeconds(5),
         };
         change?.Invoke(options);
         return options;

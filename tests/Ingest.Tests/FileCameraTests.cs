@@ -165,4 +165,40 @@ public sealed class FileCameraTests
             Assert.That(camera.Pool.Outstanding, Is.Zero);
         });
     }
+
+    [Test]
+    public async Task DecodeBaseline_SampleVideo_DecodesEveryFrameToNullSink()
+    {
+        var video = TestEnvironment.SampleVideo();
+        var result = await DecodeBaseline.RunAsync(Options("raw", video, o => o.FilePace = FilePace.Fast), TimeSpan.FromSeconds(60));
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.Error, Is.Null);
+            Assert.That(result.Frames, Is.InRange(790, 800));
+            Assert.That(result.Fps, Is.GreaterThan(0));
+        });
+    }
+
+    [Test]
+    public async Task ProbeAsync_SampleVideo_SourceSizeAndRate()
+    {
+        var (video, error) = await DecodeBaseline.ProbeAsync(Options("probe", TestEnvironment.SampleVideo()));
+        Assert.Multiple(() =>
+        {
+            Assert.That(error, Is.Null);
+            Assert.That(video, Is.EqualTo(new SourceVideo("msmpeg4v3", 768, 576, 10)));
+        });
+    }
+
+    [Test]
+    public async Task ProbeAsync_NotAVideo_Error()
+    {
+        var media = await TestEnvironment.MediaAsync();
+        var (video, error) = await DecodeBaseline.ProbeAsync(Options("probe", media.NotAVideo));
+        Assert.Multiple(() =>
+        {
+            Assert.That(video, Is.Null);
+            Assert.That(error, Does.StartWith("not a video"));
+        });
+    }
 }
