@@ -3,4 +3,6 @@ using ReId.Host.Commands;
 
 var root = new RootCommand("reid: real-time cross-camera person re-identification");
 root.Subcommands.Add(InfoCommand.Create());
+root.Subcommands.Add(DemoCommand.Create());
+BenchCommand.AddSubcommand(root, BenchIngestCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
