@@ -19,6 +19,8 @@ internal sealed class TrackletSampler(int chunks)
     private readonly int _capacity = Math.Max(8, 4 * chunks);
     private int _stride = 1;
     private int _framesSinceAdded;
+    private DateTimeOffset _first;
+    private DateTimeOffset _last;
 
     public int Chunks { get; } = chunks;
 
@@ -27,6 +29,12 @@ internal sealed class TrackletSampler(int chunks)
     /// <summary>Considers this frame's box of the track.</summary>
     public void Offer(Mat frame, DateTimeOffset time, BoxF box, float score, float occlusion)
     {
+        if (_candidates.Count == 0 && _first == default)
+        {
+            _first = time;
+        }
+
+        _last = time;
         float size = MathF.Min(1f, box.Height / TrackletSample.CropHeight);
         float prior = score * (1f - occlusion) * (0.25f + (0.75f * size));
         _framesSinceAdded++;
@@ -73,8 +81,9 @@ internal sealed class TrackletSampler(int chunks)
         }
         else
         {
-            long start = _candidates[0].Time.UtcTicks;
-            long span = Math.Max(1, _candidates[^1].Time.UtcTicks - start + 1);
+            // Chunks cover the whole time the track was offered, not just the candidates' span.
+            long start = _first.UtcTicks;
+            long span = Math.Max(1, _last.UtcTicks - start + 1);
             var chunk = new List<Candidate>();
             int next = 0;
             for (int c = 0; c < Chunks; c++)
