@@ -1,0 +1,232 @@
+using OpenCvSharp;
+using ReId.Detection;
+
+namespace ReId.Tracking;
+
+/// <summary>
+/// ByteTrack (Zhang et al., 2022): Kalman-predicted tracks are matched by IoU first to the high-score detections,
+/// then the tracks still unmatched to the low-score ones (people half hidden keep their track), then tentative
+/// tracks to what is left; remaining confident detections start new tracks. Lost tracks are kept for
+/// <see cref="TrackerOptions.LostTrackBuffer"/> to be found again.
+/// </summary>
+internal sealed class ByteTracker : ITracker
+{
+    private readonly TrackerOptions _options;
+    private readonly List<Track> _tracks = []; // tentative, confirmed and lost; removed ones leave
+    private readonly Random _random;
+    private long _nextId = 1;
+    private bool _firstFrame = true;
+    private DateTimeOffset _lastTime = DateTimeOffset.MinValue;
+
+    public ByteTracker(string cameraId, TrackerOptions options)
+    {
+        CameraId = cameraId;
+        _options = options;
+        _random = new Random(options.Seed);
+    }
+
+    public string CameraId { get; }
+
+    internal int LiveTracks => _tracks.Count;
+
+    public TrackerUpdate Update(BgrImage frame, DateTimeOffset time, IReadOnlyList<PersonDetection> detections)
+    {
+        ArgumentNullException.ThrowIfNull(detections);
+        if (time < _lastTime)
+        {
+            throw new ArgumentException(
+                $"Frame time {time:O} is before the previous frame's {_lastTime:O} on camera {CameraId}.", nameof(time));
+        }
+
+        _lastTime = time;
+        var high = new List<PersonDetection>();
+        var low = new List<PersonDetection>();
+        foreach (var d in detections)
+        {
+            if (d.Box.Area <= 0 || float.IsNaN(d.Score))
+            {
+                continue;
+            }
+
+            if (d.Score >= _options.HighScoreThreshold)
+            {
+                high.Add(d);
+            }
+            else if (d.Score >= _options.LowScoreThreshold)
+            {
+                low.Add(d);
+            }
+        }
+
+        var matched = new List<(Track Track, PersonDetection Detection)>();
+        var pool = _tracks.Where(t => t.State is TrackState.Confirmed or TrackState.Lost).ToList();
+        var tentative = _tracks.Where(t => t.State == TrackState.Tentative).ToList();
+        foreach (var t in _tracks)
+        {
+            t.Predict();
+        }
+
+        // Stage 1: confirmed and lost tracks against confident detections (IoU fused with the score).
+        var (pairs, unmatchedPool, unmatchedHigh) = Associate(pool, high, _options.FirstStageMaxCost, fuseScore: true);
+        matched.AddRange(pairs);
+
+        // Stage 2: tracks that were in view, still unmatched, against the low-score detections.
+        var inView = unmatchedPool.Where(t => t.State == TrackState.Confirmed).ToList();
+        var (pairs2, stillUnmatched, _) = Associate(inView, low, _options.SecondStageMaxCost, fuseScore: false);
+        matched.AddRange(pairs2);
+        foreach (var t in stillUnmatched)
+        {
+            t.State = TrackState.Lost;
+        }
+
+        // Stage 3: tentative tracks against the confident detections left.
+        var (pairs3, unmatchedTentative, newDetections) =
+            Associate(tentative, unmatchedHigh, _options.TentativeMaxCost, fuseScore: true);
+        matched.AddRange(pairs3);
+        foreach (var t in unmatchedTentative)
+        {
+            t.State = TrackState.Removed;
+        }
+
+        using var pinned = frame.IsEmpty ? null : frame.Pin();
+        foreach (var (track, detection) in matched)
+        {
+            track.Match(detection, time);
+            Offer(pinned?.Mat, track, detection, detections, time);
+        }
+
+        foreach (var d in newDetections)
+        {
+            if (d.Score < _options.NewTrackThreshold)
+            {
+                continue;
+            }
+
+            var track = new Track(_nextId++, d, time, new TrackletSampler(_options.SampleChunks));
+            if (_firstFrame)
+            {
+                track.State = TrackState.Confirmed;
+                track.WasConfirmed = true;
+            }
+
+            _tracks.Add(track);
+            Offer(pinned?.Mat, track, d, detections, time);
+        }
+
+        _firstFrame = false;
+        var tracklets = new List<Tracklet>();
+        foreach (var t in _tracks)
+        {
+            if (t.State == TrackState.Lost)
+            {
+                t.FramesLost++;
+                if (time - t.LastSeen > _options.LostTrackBuffer)
+                {
+                    t.State = TrackState.Removed;
+                    AddTracklet(tracklets, t, isFinal: true);
+                }
+            }
+            else if (t.State == TrackState.Confirmed && time - t.LastEmitted >= _options.EmitInterval)
+            {
+                t.LastEmitted = time;
+                AddTracklet(tracklets, t, isFinal: false);
+            }
+        }
+
+        _tracks.RemoveAll(t => t.State == TrackState.Removed);
+        var visible = _tracks.Where(t => t.State == TrackState.Confirmed)
+            .Select(t => new TrackedPerson(t.Id, t.Box, t.Score)).ToList();
+        return new TrackerUpdate(visible, tracklets);
+    }
+
+    public IReadOnlyList<Tracklet> Flush()
+    {
+        var tracklets = new List<Tracklet>();
+        foreach (var t in _tracks.Where(t => t.WasConfirmed))
+        {
+            AddTracklet(tracklets, t, isFinal: true);
+        }
+
+        _tracks.Clear();
+        return tracklets;
+    }
+
+    private static void Offer(Mat? frame, Track track, PersonDetection detection, IReadOnlyList<PersonDetection> all, DateTimeOffset time)
+    {
+        if (frame is null)
+        {
+            return;
+        }
+
+        float occlusion = 0;
+        foreach (var other in all)
+        {
+            if (other != detection)
+            {
+                occlusion = MathF.Max(occlusion, detection.Box.Iou(other.Box));
+            }
+        }
+
+        track.Sampler.Offer(frame, time, detection.Box, detection.Score, occlusion);
+    }
+
+    private void AddTracklet(List<Tracklet> tracklets, Track track, bool isFinal)
+    {
+        if (!track.WasConfirmed)
+        {
+            return;
+        }
+
+        var (chosen, best) = track.Sampler.Select(_random);
+        if (best is null)
+        {
+            return;
+        }
+
+        var samples = chosen.Select(c => new TrackletSample(c.Time, c.Box, c.Crop)).ToList();
+        var quality = new TrackletQuality(
+            track.FramesMatched,
+            track.FramesLost,
+            chosen.Average(c => c.Score),
+            chosen.Average(c => c.Sharpness),
+            chosen.Average(c => c.Occlusion),
+            chosen.Average(c => c.Box.Height));
+        tracklets.Add(new Tracklet(CameraId, track.Id, track.FirstSeen, track.LastSeen, samples,
+            CropCutter.Jpeg(best.Crop), quality, isFinal));
+    }
+
+    /// <summary>Matches tracks to detections at a cost of 1 - IoU (times the score when fused), under a limit.</summary>
+    private static (List<(Track, PersonDetection)> Pairs, List<Track> UnmatchedTracks, List<PersonDetection> UnmatchedDetections)
+        Associate(List<Track> tracks, List<PersonDetection> detections, float maxCost, bool fuseScore)
+    {
+        var pairs = new List<(Track, PersonDetection)>();
+        if (tracks.Count == 0 || detections.Count == 0)
+        {
+            return (pairs, tracks, detections);
+        }
+
+        var cost = new double[tracks.Count, detections.Count];
+        for (int i = 0; i < tracks.Count; i++)
+        {
+            var box = tracks[i].Box;
+            for (int j = 0; j < detections.Count; j++)
+            {
+                double iou = box.Iou(detections[j].Box);
+                cost[i, j] = 1 - (fuseScore ? iou * detections[j].Score : iou);
+            }
+        }
+
+        var trackUsed = new bool[tracks.Count];
+        var detectionUsed = new bool[detections.Count];
+        foreach (var (row, col) in LinearAssignment.SolveWithLimit(cost, maxCost))
+        {
+            pairs.Add((tracks[row], detections[col]));
+            trackUsed[row] = true;
+            detectionUsed[col] = true;
+        }
+
+        return (pairs,
+            tracks.Where((_, i) => !trackUsed[i]).ToList(),
+            detections.Where((_, j) => !detectionUsed[j]).ToList());
+    }
+}
