@@ -436,7 +436,13 @@ internal sealed class SightingDatabase : IDisposable
         return samples;
     }
 
-    public void Dispose() => _connection.Dispose();
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _connection.Dispose();
+        }
+    }
 
     private static StoredRow ReadSighting(SqliteDataReader r)
     {

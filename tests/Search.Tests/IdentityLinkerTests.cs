@@ -177,3 +177,82 @@ public sealed class IdentityLinkerTests
         Assert.That(e!.Message, Does.Contain("Search:Linking:Window"));
     }
 }
+
+[TestFixture]
+public sealed class SearchOptionsTests
+{
+    [Test]
+    public void OpenStore_UnknownStoreName_NamesKeyAndChoices()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new SearchOptions { Store = "faiss" }.OpenStore());
+
+        Assert.That(e!.Message, Does.Contain("Search:Store").And.Contain("faiss").And.Contain("embedded"));
+    }
+
+    [Test]
+    public async Task OpenStore_Embedded_OpensInConfiguredDirectory()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "reid-search-tests", "opts-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            await using (var store = new SearchOptions { Directory = dir }.OpenStore())
+            {
+                Assert.That(store, Is.InstanceOf<EmbeddedSightingStore>());
+            }
+
+            Assert.That(File.Exists(Path.Combine(dir, "sightings.db")));
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Test]
+    public void Retention_NegativeAge_NamesTheKey()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new RetentionOptions { CropMaxAge = TimeSpan.FromDays(-1) }.Validated());
+
+        Assert.That(e!.Message, Does.Contain("Search:Retention:CropMaxAge"));
+    }
+}
+
+[TestFixture]
+public sealed class RetentionTests
+{
+    [Test]
+    public async Task Purge_AsTimePasses_DropsCropsThenSightings()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "reid-search-tests", "ret-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            await using var store = EmbeddedSightingStore.Open(dir);
+            var time = new FakeTimeProvider(Synthetic.T0.AddMinutes(5));
+            var retention = new Retention(store, new RetentionOptions { SightingMaxAge = TimeSpan.FromDays(30), CropMaxAge = TimeSpan.FromDays(7) }, time);
+            var syn = new Synthetic(41);
+            var s = syn.Sighting("a", 1, 0, syn.Person());
+            await store.AddAsync([s]);
+            await retention.KeepCropsAsync(s.Id, [SightingStoreContract.Crop(s.FirstSeen, 5)]);
+
+            time.Advance(TimeSpan.FromDays(6));
+            var early = await retention.PurgeAsync();
+            time.Advance(TimeSpan.FromDays(2));
+            var cropsGone = await retention.PurgeAsync();
+            var cropsAfter = await store.GetCropsAsync(s.Id);
+            time.Advance(TimeSpan.FromDays(23));
+            var sightingGone = await retention.PurgeAsync();
+
+            Assert.That(early, Is.EqualTo(new PurgeResult(0, 0)));
+            Assert.That(cropsGone, Is.EqualTo(new PurgeResult(0, 1)));
+            Assert.That(cropsAfter, Is.Empty);
+            Assert.That(sightingGone, Is.EqualTo(new PurgeResult(1, 0)));
+            Assert.That(await store.CountAsync(), Is.Zero);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
