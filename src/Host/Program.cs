@@ -5,4 +5,5 @@ var root = new RootCommand("reid: real-time cross-camera person re-identificatio
 root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 BenchCommand.AddSubcommand(root, BenchIngestCommand.Create());
+BenchCommand.AddSubcommand(root, BenchSearchCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
