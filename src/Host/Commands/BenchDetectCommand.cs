@@ -72,25 +72,34 @@ internal static class BenchDetectCommand
         await stage.RunAsync(Math.Max(batch, 8), cancellationToken).ConfigureAwait(false);
         raw.Run(Math.Max(batch, 8));
 
-        // Interleave two rounds of each so that load from other processes falls on both alike.
+        // Alternate short rounds of each so that load from other processes falls on both alike; the ratio reported
+        // is the median of the rounds' ratios, which a burst of outside load in one round cannot swing.
+        const int rounds = 8;
         double stageSeconds = 0, rawSeconds = 0;
         long allocated = 0;
-        int half = frameCount / 2 / batch * batch;
-        for (int round = 0; round < 2; round++)
+        int perRound = Math.Max(batch, frameCount / rounds / batch * batch);
+        var ratios = new List<double>(rounds);
+        for (int round = 0; round < rounds; round++)
         {
             long before = GC.GetTotalAllocatedBytes(true);
             var clock = Stopwatch.StartNew();
-            await stage.RunAsync(half, cancellationToken).ConfigureAwait(false);
-            stageSeconds += clock.Elapsed.TotalSeconds;
+            await stage.RunAsync(perRound, cancellationToken).ConfigureAwait(false);
+            double s = clock.Elapsed.TotalSeconds;
             allocated += GC.GetTotalAllocatedBytes(true) - before;
             clock.Restart();
-            raw.Run(half);
-            rawSeconds += clock.Elapsed.TotalSeconds;
+            raw.Run(perRound);
+            double r = clock.Elapsed.TotalSeconds;
+            stageSeconds += s;
+            rawSeconds += r;
+            ratios.Add(r / s);
         }
 
-        double fpsStage = 2 * half / stageSeconds, fpsRaw = 2 * half / rawSeconds;
+        ratios.Sort();
+        double ratio = (ratios[(rounds / 2) - 1] + ratios[rounds / 2]) / 2;
+        int timed = rounds * perRound;
+        double fpsStage = timed / stageSeconds, fpsRaw = timed / rawSeconds;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"stage {fpsStage:0.0} frames/s ({1000 / fpsStage:0.00} ms/frame), raw ONNX Runtime {fpsRaw:0.0} frames/s, ratio {fpsStage / fpsRaw:0.000}, {allocated / (2 * half)} bytes allocated/frame in the stage, {stage.People / (double)stage.Frames:0.0} people/frame"));
+            $"stage {fpsStage:0.0} frames/s ({1000 / fpsStage:0.00} ms/frame), raw ONNX Runtime {fpsRaw:0.0} frames/s, ratio {ratio:0.000} (median of {rounds} paired rounds; {fpsStage / fpsRaw:0.000} overall), {allocated / timed} bytes allocated/frame in the stage, {stage.People / (double)stage.Frames:0.0} people/frame"));
         Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
         {
             ["bench"] = "detect",
@@ -98,11 +107,11 @@ internal static class BenchDetectCommand
             ["provider"] = rawProvider,
             ["batch"] = batch,
             ["model_batch"] = detector.MaxBatch,
-            ["frames"] = 2 * half,
+            ["frames"] = timed,
             ["fps_stage"] = Math.Round(fpsStage, 2),
             ["fps_raw"] = Math.Round(fpsRaw, 2),
-            ["ratio"] = Math.Round(fpsStage / fpsRaw, 4),
-            ["alloc_bytes_per_frame"] = allocated / (2 * half),
+            ["ratio"] = Math.Round(ratio, 4),
+            ["alloc_bytes_per_frame"] = allocated / timed,
         }));
         return 0;
     }
