@@ -20,6 +20,7 @@ internal sealed class TrackletSampler(int chunks)
     private readonly int _capacity = Math.Max(8, 2 * chunks); // each candidate holds a 96 KiB crop
     private int _stride = 1;
     private int _framesSinceAdded;
+    private bool _offered;
     private DateTimeOffset _first;
     private DateTimeOffset _last;
 
@@ -30,8 +31,9 @@ internal sealed class TrackletSampler(int chunks)
     /// <summary>Considers this frame's box of the track.</summary>
     public void Offer(Mat frame, DateTimeOffset time, BoxF box, float score, float occlusion)
     {
-        if (_candidates.Count == 0 && _first == default)
+        if (!_offered)
         {
+            _offered = true;
             _first = time;
         }
 
