@@ -226,4 +226,21 @@ public class ByteTrackerTests
         Assert.That(tracklets, Has.Count.EqualTo(1));
         Assert.That(tracklets[0].Samples, Is.Not.Empty);
     }
+
+    [Test]
+    public void Update_FrameBufferReusedAfterwards_CropsKeepTheirPixels()
+    {
+        var tracker = TrackerRegistry.Create("c", new TrackerOptions());
+        var pixels = new byte[640 * 480 * 3];
+        var frame = new BgrImage(pixels, 640, 480);
+        for (int f = 0; f < 10; f++)
+        {
+            Array.Fill(pixels, (byte)200);
+            tracker.Update(frame, At(f), [P(100 + f, 100)]);
+            Array.Clear(pixels); // the frame goes back to its pool and is overwritten at once
+        }
+
+        var tracklet = tracker.Flush().Single();
+        Assert.That(tracklet.Samples.All(s => s.Crop.Span.IndexOfAnyExcept((byte)200) < 0), Is.True);
+    }
 }
