@@ -207,4 +207,40 @@ public class ByteTrackerTests
         var final = tracker.Flush().Single();
         Assert.That((final.IsFinal, final.LastSeen), Is.EqualTo((true, At(64))));
     }
+
+    [Test]
+    public void Update_FrameSizeChangesAndBoxesLeaveTheFrame_KeepsGoing()
+    {
+        var tracker = TrackerRegistry.Create("c", new TrackerOptions { LostTrackBuffer = TimeSpan.Zero });
+        var big = Frame();
+        var small = new BgrImage(new byte[160 * 120 * 3], 160, 120);
+        var tracklets = new List<Tracklet>();
+        for (int f = 0; f < 20; f++)
+        {
+            // The box runs off the right edge of the small frames.
+            var u = tracker.Update(f % 2 == 0 ? big : small, At(f), [P(100 + (4 * f), 50)]);
+            tracklets.AddRange(u.Tracklets);
+        }
+
+        tracklets.AddRange(tracker.Update(small, At(21), []).Tracklets);
+        Assert.That(tracklets, Has.Count.EqualTo(1));
+        Assert.That(tracklets[0].Samples, Is.Not.Empty);
+    }
+
+    [Test]
+    public void Update_FrameBufferReusedAfterwards_CropsKeepTheirPixels()
+    {
+        var tracker = TrackerRegistry.Create("c", new TrackerOptions());
+        var pixels = new byte[640 * 480 * 3];
+        var frame = new BgrImage(pixels, 640, 480);
+        for (int f = 0; f < 10; f++)
+        {
+            Array.Fill(pixels, (byte)200);
+            tracker.Update(frame, At(f), [P(100 + f, 100)]);
+            Array.Clear(pixels); // the frame goes back to its pool and is overwritten at once
+        }
+
+        var tracklet = tracker.Flush().Single();
+        Assert.That(tracklet.Samples.All(s => s.Crop.Span.IndexOfAnyExcept((byte)200) < 0), Is.True);
+    }
 }

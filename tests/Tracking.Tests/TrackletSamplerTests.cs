@@ -20,7 +20,7 @@ public class TrackletSamplerTests
         var (samples, best) = sampler.Select(new Random(1));
 
         Assert.That(samples, Has.Count.EqualTo(8));
-        Assert.That(sampler.CandidateCount, Is.LessThanOrEqualTo(32), "bounded memory");
+        Assert.That(sampler.CandidateCount, Is.LessThanOrEqualTo(16), "bounded memory");
         var chunkOf = samples.Select(s => (int)((s.Time - T0).TotalMilliseconds / (40.0 * 400 / 8))).ToList();
         Assert.That(chunkOf, Is.EqualTo(Enumerable.Range(0, 8)), "one sample from each eighth of the track");
         Assert.That(best, Is.Not.Null);
