@@ -189,9 +189,10 @@ public sealed class Camera : IAsyncDisposable
         {
             // Stopped by the owner.
         }
-        catch (Exception e) when (e is IOException or InvalidOperationException or TimeoutException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            RecordError($"ingest failed: {CameraUrl.MaskAll(e.Message)}");
+            // A camera reports its failures through its status and never takes its owner (or other cameras) down.
+            RecordError($"ingest failed ({e.GetType().Name}): {CameraUrl.MaskAll(e.Message)}");
             final = CameraState.Failed;
         }
         finally

@@ -83,6 +83,8 @@ internal static class BenchIngestCommand
 
         template.Fps = fps ?? video.Fps ?? 25;
         var duration = TimeSpan.FromSeconds(seconds);
+        // A live stream first delivers in a burst what ffmpeg buffered while probing it; measure after it.
+        var warmUp = live ? TimeSpan.FromSeconds(Math.Min(2, seconds / 4)) : TimeSpan.Zero;
         var mode = live ? $"live ({template.Transport.ToString().ToLowerInvariant()})" : $"file, {template.FilePace.ToString().ToLowerInvariant()}, looped";
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"source {url}: {video.Codec} {video.Width}x{video.Height} {video.Fps:0.##} fps; {mode}; " +
@@ -94,18 +96,20 @@ internal static class BenchIngestCommand
         {
             // Raw: ffmpeg alone, same input and conversion, to a null sink.
             var raw = await Task.WhenAll(Enumerable.Range(0, cameraCount).Select(i =>
-                DecodeBaseline.RunAsync(Copy(template, $"raw-{i + 1}"), duration, cancellationToken))).ConfigureAwait(false);
+                DecodeBaseline.RunAsync(Copy(template, $"raw-{i + 1}"), duration, warmUp, cancellationToken))).ConfigureAwait(false);
             if (raw.FirstOrDefault(r => r.Error is not null) is { } failed)
             {
                 await Console.Error.WriteLineAsync($"bench ingest: raw ffmpeg failed: {failed.Error}").ConfigureAwait(false);
                 return 1;
             }
 
-            var rawCpuSeconds = raw.Sum(r => r.DecoderCpu.TotalSeconds);
-            var rawFigures = new RawFigures(raw.Sum(r => r.Fps), raw.Sum(r => r.Frames),
-                rawCpuSeconds / raw.Sum(r => r.Elapsed.TotalSeconds), rawCpuSeconds > 0 ? raw.Sum(r => r.Frames) / rawCpuSeconds : 0);
+            // Both sides are measured once frames flow: connecting and probing (seconds for some RTSP servers) left out.
+            var rawCpuSeconds = raw.Sum(r => r.SteadyCpu.TotalSeconds);
+            var rawFigures = new RawFigures(raw.Sum(r => r.SteadyFps), raw.Sum(r => r.Frames),
+                rawCpuSeconds / raw.Sum(r => r.SteadyElapsed.TotalSeconds),
+                rawCpuSeconds > 0 ? raw.Sum(r => r.Frames - r.FirstFrames) / rawCpuSeconds : 0);
             rawRounds.Add(rawFigures);
-            var ingestFigures = await MeasureIngestAsync(template, cameraCount, duration, cancellationToken).ConfigureAwait(false);
+            var ingestFigures = await MeasureIngestAsync(template, cameraCount, duration, warmUp, cancellationToken).ConfigureAwait(false);
             if (ingestFigures is null)
             {
                 return 1;
@@ -129,16 +133,16 @@ internal static class BenchIngestCommand
         var ingestEfficiency = Median(ingestRounds.Select(r => r.FramesPerCpuSecond));
         var ratioCpu = rawEfficiency > 0 ? ingestEfficiency / rawEfficiency : 0;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"raw ffmpeg:  {fpsRaw,9:0.0} frames/s (median of {rounds}), ffmpeg CPU {100 * rawCpu:0.0} % of a core per camera"));
+            $"raw ffmpeg:  {fpsRaw,9:0.0} frames/s (steady, median of {rounds}), ffmpeg CPU {100 * rawCpu:0.0} % of a core per camera"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"ingest:      {fpsDelivered,9:0.0} frames/s delivered (median of {rounds}), {drops} dropped, {reconnects} reconnects in all rounds"));
+            $"ingest:      {fpsDelivered,9:0.0} frames/s delivered (steady, median of {rounds}), {drops} dropped, {reconnects} reconnects in all rounds"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"ratio:       {ratio,9:0.000} (delivered / raw); per CPU-second {ingestEfficiency:0} / {rawEfficiency:0} frames = {ratioCpu:0.000}; " +
             $"load average {LoadAverage()}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"CPU per camera (steady, {ingest.CpuWindow.TotalSeconds:0.0} s, median round): {100 * ingest.CpuPerCamera:0.0} % of a core " +
             $"(ffmpeg {100 * ingest.DecoderCpuPerCamera:0.0} %, this process {100 * ingest.HostCpuPerCamera:0.0} %); " +
-            $"{ingest.AllocatedBytesPerFrame:0} bytes allocated per frame; working set {Environment.WorkingSet / (1 << 20)} MiB"));
+            $"{ingest.AllocatedBytesPerFrame:0} bytes allocated per frame (steady); working set {Environment.WorkingSet / (1 << 20)} MiB"));
 
         var json = JsonSerializer.Serialize(new Dictionary<string, object>
         {
@@ -197,43 +201,43 @@ internal static class BenchIngestCommand
         double HostCpuPerCamera, double AllocatedBytesPerFrame, double FramesPerCpuSecond);
 
     /// <summary>Runs the cameras for the duration with consumers that take every frame at once.</summary>
-    private static async Task<IngestFigures?> MeasureIngestAsync(CameraOptions template, int cameraCount, TimeSpan duration, CancellationToken cancellationToken)
+    private static async Task<IngestFigures?> MeasureIngestAsync(CameraOptions template, int cameraCount, TimeSpan duration, TimeSpan warmUp,
+        CancellationToken cancellationToken)
     {
         var cameras = Enumerable.Range(0, cameraCount).Select(i => new Camera(Copy(template, $"cam-{i + 1}"))).ToList();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var self = Process.GetCurrentProcess();
-        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var clock = Stopwatch.StartNew();
         var runs = cameras.Select(c => c.RunAsync(stop.Token)).ToList();
         var consumers = cameras.Select(c => ConsumeAsync(c.Frames)).ToList();
         try
         {
-            // CPU is measured once every camera streams, so connecting and probing do not count.
+            // Measured once every camera streams, as the raw side: connecting and probing do not count.
             while (!cameras.All(c => c.Status.FramesDecoded > 0) && clock.Elapsed < duration)
             {
                 await Task.Delay(20, cancellationToken).ConfigureAwait(false);
             }
 
+            var warmUpLeft = warmUp < duration - clock.Elapsed ? warmUp : TimeSpan.Zero;
+            await Task.Delay(warmUpLeft, cancellationToken).ConfigureAwait(false);
+
             self.Refresh();
             var cpuStart = (Clock: clock.Elapsed, Host: self.TotalProcessorTime, Decoders: cameras.Sum(c => c.Status.DecoderCpu.TotalSeconds),
-                Frames: cameras.Sum(c => c.Status.FramesDelivered));
+                Frames: cameras.Sum(c => c.Status.FramesDelivered), Allocated: GC.GetTotalAllocatedBytes(precise: true));
             var remaining = duration - clock.Elapsed;
             if (remaining > TimeSpan.Zero)
             {
                 await Task.Delay(remaining, cancellationToken).ConfigureAwait(false);
             }
 
-            // Delivered over the whole duration from start, as the raw side is measured.
             var frames = cameras.Sum(c => c.Status.FramesDelivered);
-            var elapsed = clock.Elapsed;
             self.Refresh();
             var cpuEnd = (Clock: clock.Elapsed, Host: self.TotalProcessorTime, Decoders: cameras.Sum(c => c.Status.DecoderCpu.TotalSeconds),
-                Frames: cameras.Sum(c => c.Status.FramesDelivered));
+                Frames: cameras.Sum(c => c.Status.FramesDelivered), Allocated: GC.GetTotalAllocatedBytes(precise: true));
             var statuses = cameras.Select(c => c.Status).ToList();
             await stop.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(runs).ConfigureAwait(false);
             await Task.WhenAll(consumers).ConfigureAwait(false);
-            var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
 
             if (frames == 0)
             {
@@ -246,8 +250,8 @@ internal static class BenchIngestCommand
             var decoderCpu = (cpuEnd.Decoders - cpuStart.Decoders) / window.TotalSeconds / cameraCount;
             var hostCpu = (cpuEnd.Host - cpuStart.Host).TotalSeconds / window.TotalSeconds / cameraCount;
             var cpuSeconds = (cpuEnd.Decoders - cpuStart.Decoders) + (cpuEnd.Host - cpuStart.Host).TotalSeconds;
-            return new IngestFigures(frames / elapsed.TotalSeconds, frames, statuses.Sum(s => s.FramesDropped), statuses.Sum(s => s.Reconnects),
-                window, decoderCpu + hostCpu, decoderCpu, hostCpu, (double)allocated / frames,
+            return new IngestFigures((cpuEnd.Frames - cpuStart.Frames) / window.TotalSeconds, frames, statuses.Sum(s => s.FramesDropped), statuses.Sum(s => s.Reconnects),
+                window, decoderCpu + hostCpu, decoderCpu, hostCpu, (double)(cpuEnd.Allocated - cpuStart.Allocated) / Math.Max(1, cpuEnd.Frames - cpuStart.Frames),
                 cpuSeconds > 0 ? (cpuEnd.Frames - cpuStart.Frames) / cpuSeconds : 0);
         }
         finally
