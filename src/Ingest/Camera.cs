@@ -44,6 +44,7 @@ public sealed class Camera : IAsyncDisposable
     private double _fps;
     private long _lastFrameTimestamp;
     private Task<CameraStatus>? _run;
+    private int _disposed;
     private FfmpegProcess? _decoder;
     private TimeSpan _endedDecodersCpu;
     private TimeSpan _decoderCpuSample;
@@ -73,8 +74,9 @@ public sealed class Camera : IAsyncDisposable
     /// <summary>The camera's id.</summary>
     public string Id => _options.Id;
 
-    /// <summary>Decoded frames, oldest dropped when the consumer falls behind. Completes when the camera stops.
-    /// The reader owns each frame it takes and must dispose it.</summary>
+    /// <summary>Decoded frames, oldest dropped when the consumer falls behind. The reader owns each frame it takes and must
+    /// dispose it. Completes when the camera stops, also after a failure (without an exception: a camera's faults are
+    /// expected operating conditions, reported in <see cref="Status"/>).</summary>
     public ChannelReader<VideoFrame> Frames => _queue.Reader;
 
     /// <summary>A snapshot of the camera's state and counters.</summary>
@@ -112,6 +114,7 @@ public sealed class Camera : IAsyncDisposable
     /// <exception cref="InvalidOperationException">Already run.</exception>
     public Task<CameraStatus> RunAsync(CancellationToken cancellationToken = default)
     {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         lock (_gate)
         {
             if (_run is not null)
@@ -127,6 +130,11 @@ public sealed class Camera : IAsyncDisposable
     /// <summary>Stops the camera (ending its ffmpeg), waits for it and returns the buffers of frames nobody read.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         Task? run;
         lock (_gate)
         {
@@ -189,9 +197,10 @@ public sealed class Camera : IAsyncDisposable
         {
             // Stopped by the owner.
         }
-        catch (Exception e) when (e is IOException or InvalidOperationException or TimeoutException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            RecordError($"ingest failed: {CameraUrl.MaskAll(e.Message)}");
+            // A camera reports its failures through its status and never takes its owner (or other cameras) down.
+            RecordError($"ingest failed ({e.GetType().Name}): {CameraUrl.MaskAll(e.Message)}");
             final = CameraState.Failed;
         }
         finally

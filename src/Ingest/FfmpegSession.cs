@@ -90,19 +90,26 @@ internal static class FfmpegSession
         return new SessionEnd(frames, error);
     }
 
-    /// <summary>Reads whole frames into pooled buffers until the stream ends; a partial last frame is discarded.</summary>
-    private static async Task<long> ReadFramesAsync(Camera camera, Stream output, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads whole frames into pooled buffers until the stream ends; a partial last frame is discarded. Blocking reads on a
+    /// thread of its own: ffmpeg writes a frame in 32 KiB pieces, and a blocking read per piece costs far less than an
+    /// asynchronous wake-up per piece. Cancellation kills ffmpeg, which ends the read.
+    /// </summary>
+    private static Task<long> ReadFramesAsync(Camera camera, Stream output, CancellationToken cancellationToken) =>
+        Task.Factory.StartNew(() => ReadFrames(camera, output, cancellationToken), CancellationToken.None,
+            TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private static long ReadFrames(Camera camera, Stream output, CancellationToken cancellationToken)
     {
         var size = camera.Options.FrameBytes;
         long frames = 0;
-        while (true)
+        while (!cancellationToken.IsCancellationRequested)
         {
             var buffer = camera.Pool.Rent();
             int read;
             try
             {
-                read = await output.ReadAtLeastAsync(buffer.AsMemory(0, size), size, throwOnEndOfStream: false, cancellationToken)
-                    .ConfigureAwait(false);
+                read = output.ReadAtLeast(buffer.AsSpan(0, size), size, throwOnEndOfStream: false);
             }
             catch
             {
@@ -113,12 +120,15 @@ internal static class FfmpegSession
             if (read < size)
             {
                 camera.Pool.Return(buffer);
-                return frames;
+                break;
             }
 
             camera.Publish(buffer);
             frames++;
         }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        return frames;
     }
 
     /// <summary>

@@ -75,13 +75,14 @@ public sealed class RtspCameraTests
         });
     }
 
-    [Test]
-    public async Task RunAsync_ServerKilledAndRestarted_ReconnectsAndFramesFlowAgain()
+    [TestCase(RtspTransport.Tcp)]
+    [TestCase(RtspTransport.Udp)]
+    public async Task RunAsync_ServerKilledAndRestarted_ReconnectsAndFramesFlowAgain(RtspTransport transport)
     {
         var media = await TestEnvironment.MediaAsync();
         using var server = new RtspTestServer(media.RtspVideo);
         await server.StartAsync();
-        await using var camera = new Camera(Options("flaky", server.Url("pattern")));
+        await using var camera = new Camera(Options("flaky", server.Url("pattern"), o => o.Transport = transport));
         using var stop = new CancellationTokenSource();
         var run = camera.RunAsync(stop.Token);
         var before = await TakeAsync(camera, 5, Patience);

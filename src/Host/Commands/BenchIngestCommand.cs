@@ -27,9 +27,14 @@ internal static class BenchIngestCommand
         var fps = new Option<double?>("--fps") { Description = "Output frame rate (default: the source's)." };
         var transport = new Option<RtspTransport>("--transport") { Description = "RTSP transport.", DefaultValueFactory = _ => RtspTransport.Tcp };
         var pace = new Option<FilePace>("--pace") { Description = "Files: fast (as fast as possible) or realtime.", DefaultValueFactory = _ => FilePace.Fast };
+        var rounds = new Option<int>("--rounds")
+        {
+            Description = "Alternate raw and ingest this many times (each side --seconds a round) and take the medians: steadier on a busy machine.",
+            DefaultValueFactory = _ => 3,
+        };
         var command = new Command("ingest", "Camera ingest against raw ffmpeg decoding of the same source.")
         {
-            source, cameras, seconds, width, height, fps, transport, pace,
+            source, cameras, seconds, width, height, fps, transport, pace, rounds,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -41,16 +46,17 @@ internal static class BenchIngestCommand
                 Transport = parse.GetValue(transport),
                 FilePace = parse.GetValue(pace),
             };
-            return RunAsync(template, parse.GetValue(fps), parse.GetValue(cameras), parse.GetValue(seconds), cancellationToken);
+            return RunAsync(template, parse.GetValue(fps), parse.GetValue(cameras), parse.GetValue(seconds), parse.GetValue(rounds), cancellationToken);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(CameraOptions template, double? fps, int cameraCount, double seconds, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CameraOptions template, double? fps, int cameraCount, double seconds, int rounds, CancellationToken cancellationToken)
     {
-        if (cameraCount is < 1 or > 256 || seconds is < 1 or > 3600)
+        if (cameraCount is < 1 or > 256 || seconds is < 1 or > 3600 || rounds is < 1 or > 100)
         {
-            await Console.Error.WriteLineAsync($"bench ingest: --cameras {cameraCount} must be 1 to 256 and --seconds {seconds} 1 to 3600.").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync(
+                $"bench ingest: --cameras {cameraCount} must be 1 to 256, --seconds {seconds} 1 to 3600, --rounds {rounds} 1 to 100.").ConfigureAwait(false);
             return 2;
         }
 
@@ -77,40 +83,66 @@ internal static class BenchIngestCommand
 
         template.Fps = fps ?? video.Fps ?? 25;
         var duration = TimeSpan.FromSeconds(seconds);
+        // A live stream first delivers in a burst what ffmpeg buffered while probing it; measure after it.
+        var warmUp = live ? TimeSpan.FromSeconds(Math.Min(2, seconds / 4)) : TimeSpan.Zero;
         var mode = live ? $"live ({template.Transport.ToString().ToLowerInvariant()})" : $"file, {template.FilePace.ToString().ToLowerInvariant()}, looped";
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"source {url}: {video.Codec} {video.Width}x{video.Height} {video.Fps:0.##} fps; {mode}; " +
             $"{cameraCount} camera(s) -> {template.Width}x{template.Height} BGR24 at {template.Fps:0.##} fps; {seconds:0.#} s a side; {Environment.ProcessorCount} cores"));
 
-        // Raw: ffmpeg alone, same input and conversion, to a null sink.
-        var raw = await Task.WhenAll(Enumerable.Range(0, cameraCount).Select(i =>
-            DecodeBaseline.RunAsync(Copy(template, $"raw-{i + 1}"), duration, cancellationToken))).ConfigureAwait(false);
-        if (raw.FirstOrDefault(r => r.Error is not null) is { } failed)
+        var rawRounds = new List<RawFigures>();
+        var ingestRounds = new List<IngestFigures>();
+        for (var round = 1; round <= rounds; round++)
         {
-            await Console.Error.WriteLineAsync($"bench ingest: raw ffmpeg failed: {failed.Error}").ConfigureAwait(false);
-            return 1;
+            // Raw: ffmpeg alone, same input and conversion, to a null sink.
+            var raw = await Task.WhenAll(Enumerable.Range(0, cameraCount).Select(i =>
+                DecodeBaseline.RunAsync(Copy(template, $"raw-{i + 1}"), duration, warmUp, cancellationToken))).ConfigureAwait(false);
+            if (raw.FirstOrDefault(r => r.Error is not null) is { } failed)
+            {
+                await Console.Error.WriteLineAsync($"bench ingest: raw ffmpeg failed: {failed.Error}").ConfigureAwait(false);
+                return 1;
+            }
+
+            // Both sides are measured once frames flow: connecting and probing (seconds for some RTSP servers) left out.
+            var rawCpuSeconds = raw.Sum(r => r.SteadyCpu.TotalSeconds);
+            var rawFigures = new RawFigures(raw.Sum(r => r.SteadyFps), raw.Sum(r => r.Frames),
+                rawCpuSeconds / raw.Sum(r => r.SteadyElapsed.TotalSeconds),
+                rawCpuSeconds > 0 ? raw.Sum(r => r.Frames - r.FirstFrames) / rawCpuSeconds : 0);
+            rawRounds.Add(rawFigures);
+            var ingestFigures = await MeasureIngestAsync(template, cameraCount, duration, warmUp, cancellationToken).ConfigureAwait(false);
+            if (ingestFigures is null)
+            {
+                return 1;
+            }
+
+            ingestRounds.Add(ingestFigures);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"round {round}: raw ffmpeg {rawFigures.Fps,8:0.0} frames/s ({rawFigures.Frames} frames) | ingest {ingestFigures.Fps,8:0.0} frames/s delivered " +
+                $"({ingestFigures.Frames} frames, {ingestFigures.Drops} dropped, {ingestFigures.Reconnects} reconnects)"));
         }
 
-        var fpsRaw = raw.Sum(r => r.Fps);
-        var rawCpu = raw.Sum(r => r.DecoderCpu.TotalSeconds) / raw.Sum(r => r.Elapsed.TotalSeconds);
+        var fpsRaw = Median(rawRounds.Select(r => r.Fps));
+        var rawCpu = Median(rawRounds.Select(r => r.CpuPerCamera));
+        var ingest = ingestRounds.OrderBy(r => r.Fps).ElementAt(ingestRounds.Count / 2);
+        var fpsDelivered = Median(ingestRounds.Select(r => r.Fps));
+        var drops = ingestRounds.Sum(r => r.Drops);
+        var reconnects = ingestRounds.Sum(r => r.Reconnects);
+        var ratio = fpsRaw > 0 ? fpsDelivered / fpsRaw : 0;
+        // Frames per CPU-second does not depend on what else the machine runs: the fair comparison on a busy machine.
+        var rawEfficiency = Median(rawRounds.Select(r => r.FramesPerCpuSecond));
+        var ingestEfficiency = Median(ingestRounds.Select(r => r.FramesPerCpuSecond));
+        var ratioCpu = rawEfficiency > 0 ? ingestEfficiency / rawEfficiency : 0;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"raw ffmpeg:  {fpsRaw,9:0.0} frames/s ({raw.Sum(r => r.Frames)} frames), ffmpeg CPU {100 * rawCpu:0.0} % of a core per camera"));
-
-        var ingest = await MeasureIngestAsync(template, cameraCount, duration, cancellationToken).ConfigureAwait(false);
-        if (ingest is null)
-        {
-            return 1;
-        }
-
-        var ratio = fpsRaw > 0 ? ingest.Fps / fpsRaw : 0;
+            $"raw ffmpeg:  {fpsRaw,9:0.0} frames/s (steady, median of {rounds}), ffmpeg CPU {100 * rawCpu:0.0} % of a core per camera"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"ingest:      {ingest.Fps,9:0.0} frames/s delivered ({ingest.Frames} frames), {ingest.Drops} dropped, {ingest.Reconnects} reconnects"));
+            $"ingest:      {fpsDelivered,9:0.0} frames/s delivered (steady, median of {rounds}), {drops} dropped, {reconnects} reconnects in all rounds"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"ratio:       {ratio,9:0.000} (delivered / raw)"));
+            $"ratio:       {ratio,9:0.000} (delivered / raw); per CPU-second {ingestEfficiency:0} / {rawEfficiency:0} frames = {ratioCpu:0.000}; " +
+            $"load average {LoadAverage()}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"CPU per camera (steady, {ingest.CpuWindow.TotalSeconds:0.0} s): {100 * ingest.CpuPerCamera:0.0} % of a core " +
+            $"CPU per camera (steady, {ingest.CpuWindow.TotalSeconds:0.0} s, median round): {100 * ingest.CpuPerCamera:0.0} % of a core " +
             $"(ffmpeg {100 * ingest.DecoderCpuPerCamera:0.0} %, this process {100 * ingest.HostCpuPerCamera:0.0} %); " +
-            $"{ingest.AllocatedBytesPerFrame:0} bytes allocated per frame; working set {Environment.WorkingSet / (1 << 20)} MiB"));
+            $"{ingest.AllocatedBytesPerFrame:0} bytes allocated per frame (steady); working set {Environment.WorkingSet / (1 << 20)} MiB"));
 
         var json = JsonSerializer.Serialize(new Dictionary<string, object>
         {
@@ -122,62 +154,90 @@ internal static class BenchIngestCommand
             ["width"] = template.Width,
             ["height"] = template.Height,
             ["fps_out"] = template.Fps,
-            ["fps_delivered"] = Math.Round(ingest.Fps, 2),
+            ["rounds"] = rounds,
+            ["fps_delivered"] = Math.Round(fpsDelivered, 2),
             ["fps_raw"] = Math.Round(fpsRaw, 2),
             ["ratio"] = Math.Round(ratio, 4),
-            ["drops"] = ingest.Drops,
-            ["reconnects"] = ingest.Reconnects,
+            ["frames_per_cpu_s_delivered"] = Math.Round(ingestEfficiency, 1),
+            ["frames_per_cpu_s_raw"] = Math.Round(rawEfficiency, 1),
+            ["ratio_cpu"] = Math.Round(ratioCpu, 4),
+            ["drops"] = drops,
+            ["reconnects"] = reconnects,
             ["cpu_per_camera_pct"] = Math.Round(100 * ingest.CpuPerCamera, 2),
             ["decoder_cpu_per_camera_pct"] = Math.Round(100 * ingest.DecoderCpuPerCamera, 2),
             ["host_cpu_per_camera_pct"] = Math.Round(100 * ingest.HostCpuPerCamera, 2),
             ["raw_cpu_per_camera_pct"] = Math.Round(100 * rawCpu, 2),
             ["alloc_bytes_per_frame"] = Math.Round(ingest.AllocatedBytesPerFrame),
             ["cores"] = Environment.ProcessorCount,
+            ["load_average"] = LoadAverage(),
         });
         Console.WriteLine(json);
         return 0;
     }
 
+    /// <summary>The 1-minute load average, to judge how busy the machine was; empty where /proc is absent.</summary>
+    private static string LoadAverage()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/loadavg").Split(' ')[0];
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    private sealed record RawFigures(double Fps, long Frames, double CpuPerCamera, double FramesPerCpuSecond);
+
     private sealed record IngestFigures(
         double Fps, long Frames, long Drops, int Reconnects, TimeSpan CpuWindow, double CpuPerCamera, double DecoderCpuPerCamera,
-        double HostCpuPerCamera, double AllocatedBytesPerFrame);
+        double HostCpuPerCamera, double AllocatedBytesPerFrame, double FramesPerCpuSecond);
 
     /// <summary>Runs the cameras for the duration with consumers that take every frame at once.</summary>
-    private static async Task<IngestFigures?> MeasureIngestAsync(CameraOptions template, int cameraCount, TimeSpan duration, CancellationToken cancellationToken)
+    private static async Task<IngestFigures?> MeasureIngestAsync(CameraOptions template, int cameraCount, TimeSpan duration, TimeSpan warmUp,
+        CancellationToken cancellationToken)
     {
         var cameras = Enumerable.Range(0, cameraCount).Select(i => new Camera(Copy(template, $"cam-{i + 1}"))).ToList();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var self = Process.GetCurrentProcess();
-        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var clock = Stopwatch.StartNew();
         var runs = cameras.Select(c => c.RunAsync(stop.Token)).ToList();
         var consumers = cameras.Select(c => ConsumeAsync(c.Frames)).ToList();
         try
         {
-            // CPU is measured once every camera streams, so connecting and probing do not count.
+            // Measured once every camera streams, as the raw side: connecting and probing do not count.
             while (!cameras.All(c => c.Status.FramesDecoded > 0) && clock.Elapsed < duration)
             {
                 await Task.Delay(20, cancellationToken).ConfigureAwait(false);
             }
 
+            var warmUpLeft = warmUp < duration - clock.Elapsed ? warmUp : TimeSpan.Zero;
+            await Task.Delay(warmUpLeft, cancellationToken).ConfigureAwait(false);
+
             self.Refresh();
-            var cpuStart = (Clock: clock.Elapsed, Host: self.TotalProcessorTime, Decoders: cameras.Sum(c => c.Status.DecoderCpu.TotalSeconds));
+            var cpuStart = (Clock: clock.Elapsed, Host: self.TotalProcessorTime, Decoders: cameras.Sum(c => c.Status.DecoderCpu.TotalSeconds),
+                Frames: cameras.Sum(c => c.Status.FramesDelivered), Allocated: GC.GetTotalAllocatedBytes(precise: true));
             var remaining = duration - clock.Elapsed;
             if (remaining > TimeSpan.Zero)
             {
                 await Task.Delay(remaining, cancellationToken).ConfigureAwait(false);
             }
 
-            // Delivered over the whole duration from start, as the raw side is measured.
             var frames = cameras.Sum(c => c.Status.FramesDelivered);
-            var elapsed = clock.Elapsed;
             self.Refresh();
-            var cpuEnd = (Clock: clock.Elapsed, Host: self.TotalProcessorTime, Decoders: cameras.Sum(c => c.Status.DecoderCpu.TotalSeconds));
+            var cpuEnd = (Clock: clock.Elapsed, Host: self.TotalProcessorTime, Decoders: cameras.Sum(c => c.Status.DecoderCpu.TotalSeconds),
+                Frames: cameras.Sum(c => c.Status.FramesDelivered), Allocated: GC.GetTotalAllocatedBytes(precise: true));
             var statuses = cameras.Select(c => c.Status).ToList();
             await stop.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(runs).ConfigureAwait(false);
             await Task.WhenAll(consumers).ConfigureAwait(false);
-            var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
 
             if (frames == 0)
             {
@@ -189,8 +249,10 @@ internal static class BenchIngestCommand
             var window = cpuEnd.Clock - cpuStart.Clock;
             var decoderCpu = (cpuEnd.Decoders - cpuStart.Decoders) / window.TotalSeconds / cameraCount;
             var hostCpu = (cpuEnd.Host - cpuStart.Host).TotalSeconds / window.TotalSeconds / cameraCount;
-            return new IngestFigures(frames / elapsed.TotalSeconds, frames, statuses.Sum(s => s.FramesDropped), statuses.Sum(s => s.Reconnects),
-                window, decoderCpu + hostCpu, decoderCpu, hostCpu, (double)allocated / frames);
+            var cpuSeconds = (cpuEnd.Decoders - cpuStart.Decoders) + (cpuEnd.Host - cpuStart.Host).TotalSeconds;
+            return new IngestFigures((cpuEnd.Frames - cpuStart.Frames) / window.TotalSeconds, frames, statuses.Sum(s => s.FramesDropped), statuses.Sum(s => s.Reconnects),
+                window, decoderCpu + hostCpu, decoderCpu, hostCpu, (double)(cpuEnd.Allocated - cpuStart.Allocated) / Math.Max(1, cpuEnd.Frames - cpuStart.Frames),
+                cpuSeconds > 0 ? (cpuEnd.Frames - cpuStart.Frames) / cpuSeconds : 0);
         }
         finally
         {
