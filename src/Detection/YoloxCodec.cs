@@ -23,6 +23,11 @@ internal static class YoloxCodec
     /// </summary>
     public static float Letterbox(BgrImage image, Span<float> chw, int inputSize = InputSize)
     {
+        if (chw.Length < 3 * inputSize * inputSize)
+        {
+            throw new ArgumentException($"The input buffer holds {chw.Length} floats; 3x{inputSize}x{inputSize} are needed.", nameof(chw));
+        }
+
         float r = Ratio(image.Width, image.Height, inputSize);
         int rw = Math.Clamp((int)(image.Width * r), 1, inputSize);
         int rh = Math.Clamp((int)(image.Height * r), 1, inputSize);
@@ -30,24 +35,20 @@ internal static class YoloxCodec
         using var src = image.Pin();
         using var resized = new Mat();
         Cv2.Resize(src.Mat, resized, new Size(rw, rh), 0, 0, InterpolationFlags.Linear);
+        using var asFloat = new Mat();
+        resized.ConvertTo(asFloat, MatType.CV_32FC3);
+
+        // Split the interleaved pixels straight into the top-left corner of each channel plane (row step = size).
         int plane = inputSize * inputSize;
         unsafe
         {
-            byte* basePtr = (byte*)resized.Data;
-            long step = resized.Step();
-            for (int y = 0; y < rh; y++)
+            fixed (float* basePtr = chw)
             {
-                byte* row = basePtr + (y * step);
-                int o = y * inputSize;
-                var b = chw.Slice(o, rw);
-                var g = chw.Slice(plane + o, rw);
-                var rr = chw.Slice((2 * plane) + o, rw);
-                for (int x = 0; x < rw; x++)
-                {
-                    b[x] = row[3 * x];
-                    g[x] = row[(3 * x) + 1];
-                    rr[x] = row[(3 * x) + 2];
-                }
+                long step = inputSize * sizeof(float);
+                using var b = Mat.FromPixelData(rh, rw, MatType.CV_32FC1, (IntPtr)basePtr, step);
+                using var g = Mat.FromPixelData(rh, rw, MatType.CV_32FC1, (IntPtr)(basePtr + plane), step);
+                using var r2 = Mat.FromPixelData(rh, rw, MatType.CV_32FC1, (IntPtr)(basePtr + (2 * plane)), step);
+                Cv2.MixChannels([asFloat], [b, g, r2], [0, 0, 1, 1, 2, 2]);
             }
         }
 

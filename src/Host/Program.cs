@@ -3,9 +3,14 @@ using ReId.Host.Commands;
 
 var root = new RootCommand("reid: real-time cross-camera person re-identification");
 root.Subcommands.Add(InfoCommand.Create());
+root.Subcommands.Add(DemoCommand.Create());
+root.Subcommands.Add(EvalTrackingCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(ProcessCommand.Create());
-root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(QueryCommand.Create());
-root.Subcommands.Add(BenchCommand.Create());
+BenchCommand.AddSubcommand(root, BenchIngestCommand.Create());
+BenchCommand.AddSubcommand(root, BenchSearchCommand.Create());
+BenchCommand.AddSubcommand(root, BenchDetectCommand.Create());
+BenchCommand.AddSubcommand(root, BenchTrackCommand.Create());
+BenchCommand.AddSubcommand(root, BenchPipelineCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

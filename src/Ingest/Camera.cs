@@ -44,6 +44,10 @@ public sealed class Camera : IAsyncDisposable
     private double _fps;
     private long _lastFrameTimestamp;
     private Task<CameraStatus>? _run;
+    private int _disposed;
+    private FfmpegProcess? _decoder;
+    private TimeSpan _endedDecodersCpu;
+    private TimeSpan _decoderCpuSample;
 
     /// <summary>Creates a camera; nothing starts until <see cref="RunAsync"/>.</summary>
     /// <exception cref="ArgumentException">The options are not valid (the message names the key and value).</exception>
@@ -70,8 +74,9 @@ public sealed class Camera : IAsyncDisposable
     /// <summary>The camera's id.</summary>
     public string Id => _options.Id;
 
-    /// <summary>Decoded frames, oldest dropped when the consumer falls behind. Completes when the camera stops.
-    /// The reader owns each frame it takes and must dispose it.</summary>
+    /// <summary>Decoded frames, oldest dropped when the consumer falls behind. The reader owns each frame it takes and must
+    /// dispose it. Completes when the camera stops, also after a failure (without an exception: a camera's faults are
+    /// expected operating conditions, reported in <see cref="Status"/>).</summary>
     public ChannelReader<VideoFrame> Frames => _queue.Reader;
 
     /// <summary>A snapshot of the camera's state and counters.</summary>
@@ -84,12 +89,14 @@ public sealed class Camera : IAsyncDisposable
                 var streaming = _state == CameraState.Streaming;
                 return new CameraStatus(_options.Id, _maskedUrl, _state, Interlocked.Read(ref _decoded), _queue.Delivered,
                     _queue.Dropped, _reconnects, _lastError, _lastErrorTime, streaming ? _fps : 0, _sourceWidth, _sourceHeight,
-                    _processId);
+                    _processId, _endedDecodersCpu + (_decoder?.TryGetCpuTime() ?? _decoderCpuSample));
             }
         }
     }
 
     internal CameraOptions Options => _options;
+
+    internal long FramesDecoded => Interlocked.Read(ref _decoded);
 
     internal FrameBufferPool Pool { get; }
 
@@ -107,6 +114,7 @@ public sealed class Camera : IAsyncDisposable
     /// <exception cref="InvalidOperationException">Already run.</exception>
     public Task<CameraStatus> RunAsync(CancellationToken cancellationToken = default)
     {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         lock (_gate)
         {
             if (_run is not null)
@@ -122,6 +130,11 @@ public sealed class Camera : IAsyncDisposable
     /// <summary>Stops the camera (ending its ffmpeg), waits for it and returns the buffers of frames nobody read.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         Task? run;
         lock (_gate)
         {
@@ -184,9 +197,10 @@ public sealed class Camera : IAsyncDisposable
         {
             // Stopped by the owner.
         }
-        catch (Exception e) when (e is IOException or InvalidOperationException or TimeoutException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            RecordError($"ingest failed: {CameraUrl.MaskAll(e.Message)}");
+            // A camera reports its failures through its status and never takes its owner (or other cameras) down.
+            RecordError($"ingest failed ({e.GetType().Name}): {CameraUrl.MaskAll(e.Message)}");
             final = CameraState.Failed;
         }
         finally
@@ -220,14 +234,37 @@ public sealed class Camera : IAsyncDisposable
     }
 
     /// <summary>Called by a session when its decoder runs.</summary>
-    internal void OnDecoderStarted(int processId)
+    internal void OnDecoderStarted(FfmpegProcess process)
     {
         lock (_gate)
         {
-            _processId = processId;
+            _processId = process.Id;
+            _decoder = process;
+            _decoderCpuSample = TimeSpan.Zero;
         }
 
-        Log.DecoderStarted(_logger, Id, processId);
+        Log.DecoderStarted(_logger, Id, process.Id);
+    }
+
+    /// <summary>Called by a session now and then while its decoder runs, and once before it ends.</summary>
+    internal void SampleDecoderCpu()
+    {
+        lock (_gate)
+        {
+            _decoderCpuSample = _decoder?.TryGetCpuTime() ?? _decoderCpuSample;
+        }
+    }
+
+    /// <summary>Called by a session when its decoder is gone: its CPU time joins the total.</summary>
+    internal void OnDecoderEnded()
+    {
+        lock (_gate)
+        {
+            _endedDecodersCpu += _decoderCpuSample;
+            _decoderCpuSample = TimeSpan.Zero;
+            _decoder = null;
+            _processId = null;
+        }
     }
 
     /// <summary>Called by a session once it knows the source's size.</summary>

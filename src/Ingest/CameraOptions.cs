@@ -67,6 +67,9 @@ public sealed class CameraOptions
     /// <summary>A connection that delivers no frame for this long is dropped and reconnected.</summary>
     public TimeSpan StallTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Time allowed from starting a connection to its first frame (ffmpeg probes the stream first).</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
     /// <summary>The ffmpeg program: a name looked up on PATH, or a full path.</summary>
     public string FfmpegPath { get; set; } = "ffmpeg";
 
@@ -140,6 +143,11 @@ public sealed class CameraOptions
         if (StallTimeout < TimeSpan.FromSeconds(1))
         {
             errors.Add($"StallTimeout {StallTimeout} of camera '{Id}' must be at least 1 second");
+        }
+
+        if (ConnectTimeout < TimeSpan.FromSeconds(1))
+        {
+            errors.Add($"ConnectTimeout {ConnectTimeout} of camera '{Id}' must be at least 1 second");
         }
 
         if (string.IsNullOrWhiteSpace(FfmpegPath))

@@ -33,6 +33,7 @@ public enum CameraState
 /// <param name="SourceWidth">Width of the source stream before scaling, once known.</param>
 /// <param name="SourceHeight">Height of the source stream before scaling, once known.</param>
 /// <param name="DecoderProcessId">The ffmpeg process now decoding, if any.</param>
+/// <param name="DecoderCpu">CPU time used by this camera's ffmpeg processes so far.</param>
 public sealed record CameraStatus(
     string CameraId,
     string Url,
@@ -46,4 +47,5 @@ public sealed record CameraStatus(
     double Fps,
     int? SourceWidth,
     int? SourceHeight,
-    int? DecoderProcessId);
+    int? DecoderProcessId,
+    TimeSpan DecoderCpu);

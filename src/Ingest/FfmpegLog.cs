@@ -20,8 +20,6 @@ internal enum FfmpegProblem
     Other,
 }
 
-/// <summary>Size and rate of a video stream as ffmpeg reports it.</summary>
-internal sealed record FfmpegVideoStream(string Codec, int Width, int Height, double? Fps);
 
 /// <summary>
 /// Reads ffmpeg's stderr, one line at a time (pure: no process, tested on recorded output): the input video
@@ -34,7 +32,7 @@ internal sealed partial class FfmpegLog
     private bool _inInput;
 
     /// <summary>The input's first video stream, once ffmpeg has opened it.</summary>
-    public FfmpegVideoStream? InputVideo { get; private set; }
+    public SourceVideo? InputVideo { get; private set; }
 
     /// <summary>The most telling problem seen so far.</summary>
     public FfmpegProblem Problem { get; private set; }
@@ -110,7 +108,7 @@ internal sealed partial class FfmpegLog
     };
 
     /// <summary>Parses a line such as <c>Stream #0:0: Video: h264 (High), yuv420p(progressive), 640x360 [SAR 1:1 DAR 16:9], 25 fps, 25 tbr, 90k tbn</c>.</summary>
-    public static FfmpegVideoStream? ParseVideoStream(string line)
+    public static SourceVideo? ParseVideoStream(string line)
     {
         var match = VideoStreamLine().Match(line);
         if (!match.Success)
@@ -131,7 +129,7 @@ internal sealed partial class FfmpegLog
             fps = value;
         }
 
-        return new FfmpegVideoStream(
+        return new SourceVideo(
             match.Groups[1].Value,
             int.Parse(size.Groups[1].Value, CultureInfo.InvariantCulture),
             int.Parse(size.Groups[2].Value, CultureInfo.InvariantCulture),
@@ -184,8 +182,7 @@ internal sealed partial class FfmpegLog
 
         if (line.Contains("moov atom not found", StringComparison.OrdinalIgnoreCase) ||
             line.Contains("partial file", StringComparison.OrdinalIgnoreCase) ||
-            line.Contains("corrupt decoded frame", StringComparison.OrdinalIgnoreCase) ||
-            line.Contains("Truncat", StringComparison.OrdinalIgnoreCase))
+            line.Contains("corrupt decoded frame", StringComparison.OrdinalIgnoreCase))
         {
             return FfmpegProblem.Truncated;
         }

@@ -85,6 +85,19 @@ internal sealed partial class FfmpegProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>CPU time (user + system) used so far; null once the process is gone.</summary>
+    public TimeSpan? TryGetCpuTime()
+    {
+        try
+        {
+            return _process.TotalProcessorTime;
+        }
+        catch (Exception e) when (e is InvalidOperationException or Win32Exception or IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Kills ffmpeg now; safe to call at any time, from any thread.</summary>
     public void Kill()
     {

@@ -1,3 +1,7 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
 namespace ReId.Search;
 
 /// <summary>
@@ -6,7 +10,7 @@ namespace ReId.Search;
 /// after its transaction committed, so whatever a search returns or <see cref="AddAsync"/> reported survives a
 /// killed process; reopening needs no repair step (SQLite replays its WAL).
 /// </summary>
-public sealed class EmbeddedSightingStore : ISightingStore
+public sealed partial class EmbeddedSightingStore : ISightingStore
 {
     private readonly SightingDatabase _db;
     private readonly Dictionary<string, VectorIndex> _indexes = new(StringComparer.Ordinal);
@@ -19,10 +23,12 @@ public sealed class EmbeddedSightingStore : ISightingStore
     /// <summary>Path of the SQLite file.</summary>
     public string FilePath => _db.FilePath;
 
-    /// <summary>Opens (creating when absent) the store in <paramref name="directory"/> (file sightings.db).</summary>
-    public static EmbeddedSightingStore Open(string directory)
+    /// <summary>Opens (creating when absent) the store in <paramref name="directory"/> (file sightings.db) and
+    /// loads every embedding into memory.</summary>
+    public static EmbeddedSightingStore Open(string directory, ILogger<EmbeddedSightingStore>? logger = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        var watch = Stopwatch.StartNew();
         var db = new SightingDatabase(Path.Combine(directory, "sightings.db"));
         var store = new EmbeddedSightingStore(db);
         try
@@ -35,6 +41,7 @@ public sealed class EmbeddedSightingStore : ISightingStore
             throw;
         }
 
+        LogOpened(logger ?? (ILogger)NullLogger.Instance, db.FilePath, store._indexes.Values.Sum(i => i.Count), store._indexes.Count, watch.Elapsed.TotalSeconds);
         return store;
     }
 
@@ -289,4 +296,7 @@ public sealed class EmbeddedSightingStore : ISightingStore
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    [LoggerMessage(EventId = 6201, Level = LogLevel.Information, Message = "Opened sighting store {Path}: {Count} sightings of {Versions} model versions loaded in {Seconds:F2} s")]
+    private static partial void LogOpened(ILogger logger, string path, int count, int versions, double seconds);
 }

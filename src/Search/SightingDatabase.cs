@@ -8,7 +8,8 @@ namespace ReId.Search;
 /// The SQLite file behind the embedded store (every table) and beside the Qdrant store (kept crops and feedback).
 /// WAL journal with synchronous=FULL: a committed transaction survives a killed process and a power cut.
 /// One connection, used under a lock: Microsoft.Data.Sqlite is synchronous underneath anyway.
-/// Times are stored as Unix milliseconds (UTC).
+/// Times are stored as Unix milliseconds (UTC); ids as big-endian bytes, so version-7 ids (time ordered) append to
+/// the id index instead of landing at random places in it.
 /// </summary>
 internal sealed class SightingDatabase : IDisposable
 {
@@ -92,13 +93,13 @@ internal sealed class SightingDatabase : IDisposable
             var tJpeg = thumb.Parameters.Add("$jpeg", SqliteType.Blob);
             foreach (var s in sightings)
             {
-                pId.Value = s.Id.ToByteArray();
+                pId.Value = s.Id.ToByteArray(bigEndian: true);
                 pMv.Value = s.ModelVersion;
                 pCamera.Value = s.Camera;
                 pTrack.Value = s.Track;
                 pFirst.Value = ToMs(s.FirstSeen);
                 pLast.Value = ToMs(s.LastSeen);
-                pIdentity.Value = s.IdentityId is { } identity ? identity.ToByteArray() : DBNull.Value;
+                pIdentity.Value = s.IdentityId is { } identity ? identity.ToByteArray(bigEndian: true) : DBNull.Value;
                 pEmbedding.Value = MemoryMarshal.AsBytes(s.Embedding.AsSpan()).ToArray();
                 pSamples.Value = EncodeSamples(s.Samples);
                 pThumb.Value = s.Thumbnail is null ? 0 : 1;
@@ -113,7 +114,7 @@ internal sealed class SightingDatabase : IDisposable
 
                 if (s.Thumbnail is not null)
                 {
-                    tId.Value = s.Id.ToByteArray();
+                    tId.Value = s.Id.ToByteArray(bigEndian: true);
                     tJpeg.Value = s.Thumbnail;
                     thumb.ExecuteNonQuery();
                 }
@@ -150,7 +151,7 @@ internal sealed class SightingDatabase : IDisposable
                 buffer.CopyTo(vectorBytes);
                 var camera = Intern(cameras, reader.GetString(2));
                 var mv = Intern(versions, reader.GetString(1));
-                visit(new Guid(idBytes), mv, camera, reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), vector);
+                visit(new Guid(idBytes, bigEndian: true), mv, camera, reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), vector);
             }
         }
 
@@ -176,7 +177,7 @@ internal sealed class SightingDatabase : IDisposable
         lock (_lock)
         {
             using var cmd = Command($"SELECT {SightingColumns} FROM sightings WHERE id = $id");
-            cmd.Parameters.AddWithValue("$id", id.ToByteArray());
+            cmd.Parameters.AddWithValue("$id", id.ToByteArray(bigEndian: true));
             using var reader = cmd.ExecuteReader();
             if (!reader.Read())
             {
@@ -205,7 +206,7 @@ internal sealed class SightingDatabase : IDisposable
                 for (var i = 0; i < chunk.Length; i++)
                 {
                     names[i] = "$p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                    cmd.Parameters.AddWithValue(names[i], chunk[i].ToByteArray());
+                    cmd.Parameters.AddWithValue(names[i], chunk[i].ToByteArray(bigEndian: true));
                 }
 
                 cmd.CommandText = $"SELECT {SightingColumns} FROM sightings WHERE id IN ({string.Join(',', names)})";
@@ -226,7 +227,7 @@ internal sealed class SightingDatabase : IDisposable
         lock (_lock)
         {
             using var cmd = Command($"SELECT {SightingColumns} FROM sightings WHERE identity = $identity ORDER BY first_seen, last_seen");
-            cmd.Parameters.AddWithValue("$identity", identity.ToByteArray());
+            cmd.Parameters.AddWithValue("$identity", identity.ToByteArray(bigEndian: true));
             using var reader = cmd.ExecuteReader();
             var list = new List<Sighting>();
             while (reader.Read())
@@ -238,7 +239,7 @@ internal sealed class SightingDatabase : IDisposable
         }
     }
 
-    public List<Guid> IdsOfIdentity(Guid identity) => Ids("SELECT id FROM sightings WHERE identity = $v", identity.ToByteArray());
+    public List<Guid> IdsOfIdentity(Guid identity) => Ids("SELECT id FROM sightings WHERE identity = $v", identity.ToByteArray(bigEndian: true));
 
     public List<Guid> IdsEndedBefore(DateTimeOffset cutoff) => Ids("SELECT id FROM sightings WHERE last_seen < $v", ToMs(cutoff));
 
@@ -247,7 +248,7 @@ internal sealed class SightingDatabase : IDisposable
         lock (_lock)
         {
             using var cmd = Command("SELECT jpeg FROM thumbnails WHERE sighting_id = $id");
-            cmd.Parameters.AddWithValue("$id", id.ToByteArray());
+            cmd.Parameters.AddWithValue("$id", id.ToByteArray(bigEndian: true));
             return cmd.ExecuteScalar() as byte[];
         }
     }
@@ -259,11 +260,11 @@ internal sealed class SightingDatabase : IDisposable
         {
             using var tx = _connection.BeginTransaction();
             using var cmd = Command("UPDATE sightings SET identity = $identity WHERE id = $id", tx);
-            cmd.Parameters.AddWithValue("$identity", identity.ToByteArray());
+            cmd.Parameters.AddWithValue("$identity", identity.ToByteArray(bigEndian: true));
             var pId = cmd.Parameters.Add("$id", SqliteType.Blob);
             foreach (var id in ids)
             {
-                pId.Value = id.ToByteArray();
+                pId.Value = id.ToByteArray(bigEndian: true);
                 if (cmd.ExecuteNonQuery() != 1)
                 {
                     throw new SightingNotFoundException(id);
@@ -289,7 +290,7 @@ internal sealed class SightingDatabase : IDisposable
                 var p = cmd.Parameters.Add("$id", SqliteType.Blob);
                 foreach (var id in ids)
                 {
-                    p.Value = id.ToByteArray();
+                    p.Value = id.ToByteArray(bigEndian: true);
                     var n = cmd.ExecuteNonQuery();
                     if (table.StartsWith("sightings", StringComparison.Ordinal))
                     {
@@ -311,7 +312,7 @@ internal sealed class SightingDatabase : IDisposable
             if (requireSighting)
             {
                 using var exists = Command("SELECT 1 FROM sightings WHERE id = $id", tx);
-                exists.Parameters.AddWithValue("$id", sightingId.ToByteArray());
+                exists.Parameters.AddWithValue("$id", sightingId.ToByteArray(bigEndian: true));
                 if (exists.ExecuteScalar() is null)
                 {
                     throw new SightingNotFoundException(sightingId);
@@ -320,12 +321,12 @@ internal sealed class SightingDatabase : IDisposable
 
             using (var clear = Command("DELETE FROM crops WHERE sighting_id = $id", tx))
             {
-                clear.Parameters.AddWithValue("$id", sightingId.ToByteArray());
+                clear.Parameters.AddWithValue("$id", sightingId.ToByteArray(bigEndian: true));
                 clear.ExecuteNonQuery();
             }
 
             using var insert = Command("INSERT INTO crops(sighting_id, seq, time, kept_at, bgr) VALUES($id, $seq, $time, $kept, $bgr)", tx);
-            insert.Parameters.AddWithValue("$id", sightingId.ToByteArray());
+            insert.Parameters.AddWithValue("$id", sightingId.ToByteArray(bigEndian: true));
             insert.Parameters.AddWithValue("$kept", ToMs(keptAt));
             var pSeq = insert.Parameters.Add("$seq", SqliteType.Integer);
             var pTime = insert.Parameters.Add("$time", SqliteType.Integer);
@@ -347,7 +348,7 @@ internal sealed class SightingDatabase : IDisposable
         lock (_lock)
         {
             using var cmd = Command("SELECT time, bgr FROM crops WHERE sighting_id = $id ORDER BY time, seq");
-            cmd.Parameters.AddWithValue("$id", sightingId.ToByteArray());
+            cmd.Parameters.AddWithValue("$id", sightingId.ToByteArray(bigEndian: true));
             using var reader = cmd.ExecuteReader();
             var list = new List<KeptCrop>();
             while (reader.Read())
@@ -374,8 +375,8 @@ internal sealed class SightingDatabase : IDisposable
         lock (_lock)
         {
             using var cmd = Command("INSERT INTO feedback(sighting_a, sighting_b, decision, decided_at, model_version) VALUES($a, $b, $d, $t, $mv)");
-            cmd.Parameters.AddWithValue("$a", f.SightingA.ToByteArray());
-            cmd.Parameters.AddWithValue("$b", f.SightingB.ToByteArray());
+            cmd.Parameters.AddWithValue("$a", f.SightingA.ToByteArray(bigEndian: true));
+            cmd.Parameters.AddWithValue("$b", f.SightingB.ToByteArray(bigEndian: true));
             cmd.Parameters.AddWithValue("$d", (int)f.Decision);
             cmd.Parameters.AddWithValue("$t", ToMs(f.DecidedAt));
             cmd.Parameters.AddWithValue("$mv", f.ModelVersion);
@@ -392,7 +393,7 @@ internal sealed class SightingDatabase : IDisposable
             var list = new List<LinkFeedback>();
             while (reader.Read())
             {
-                list.Add(new LinkFeedback(new Guid((byte[])reader[0]), new Guid((byte[])reader[1]), (LinkDecision)reader.GetInt32(2),
+                list.Add(new LinkFeedback(new Guid((byte[])reader[0], bigEndian: true), new Guid((byte[])reader[1], bigEndian: true), (LinkDecision)reader.GetInt32(2),
                     FromMs(reader.GetInt64(3)), reader.GetString(4)));
             }
 
@@ -435,15 +436,21 @@ internal sealed class SightingDatabase : IDisposable
         return samples;
     }
 
-    public void Dispose() => _connection.Dispose();
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _connection.Dispose();
+        }
+    }
 
     private static StoredRow ReadSighting(SqliteDataReader r)
     {
         var embedding = MemoryMarshal.Cast<byte, float>(((byte[])r[7]).AsSpan()).ToArray();
-        var sighting = new Sighting(new Guid((byte[])r[0]), r.GetString(2), r.GetInt64(3), FromMs(r.GetInt64(4)), FromMs(r.GetInt64(5)),
+        var sighting = new Sighting(new Guid((byte[])r[0], bigEndian: true), r.GetString(2), r.GetInt64(3), FromMs(r.GetInt64(4)), FromMs(r.GetInt64(5)),
             r.GetString(1), embedding, DecodeSamples((byte[])r[8]), null)
         {
-            IdentityId = r.IsDBNull(6) ? null : new Guid((byte[])r[6]),
+            IdentityId = r.IsDBNull(6) ? null : new Guid((byte[])r[6], bigEndian: true),
         };
         return new StoredRow(sighting, r.GetInt64(9) != 0);
     }
@@ -458,7 +465,7 @@ internal sealed class SightingDatabase : IDisposable
             var list = new List<Guid>();
             while (reader.Read())
             {
-                list.Add(new Guid((byte[])reader[0]));
+                list.Add(new Guid((byte[])reader[0], bigEndian: true));
             }
 
             return list;

@@ -183,6 +183,11 @@ internal sealed class ByteTracker : ITracker
             return;
         }
 
+        foreach (var c in chosen)
+        {
+            c.Emitted = true;
+        }
+
         var samples = chosen.Select(c => new TrackletSample(c.Time, c.Box, c.Crop)).ToList();
         var quality = new TrackletQuality(
             track.FramesMatched,

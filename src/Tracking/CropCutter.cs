@@ -8,10 +8,11 @@ namespace ReId.Tracking;
 internal static class CropCutter
 {
     /// <summary>
-    /// Returns the crop (128x256 BGR24, stretched to the box like the re-id training data) and the variance of its
-    /// Laplacian, or null when the box lies (almost) outside the frame.
+    /// Writes the crop (128x256 BGR24, stretched to the box like the re-id training data) into
+    /// <paramref name="crop"/> and returns the variance of its Laplacian, or null when the box lies (almost) outside
+    /// the frame.
     /// </summary>
-    public static (byte[] Crop, float Sharpness)? Cut(Mat frame, BoxF box)
+    public static float? Cut(Mat frame, BoxF box, byte[] crop)
     {
         var clipped = box.ClipTo(frame.Width, frame.Height);
         int x0 = (int)MathF.Floor(clipped.X), y0 = (int)MathF.Floor(clipped.Y);
@@ -22,7 +23,11 @@ internal static class CropCutter
             return null;
         }
 
-        var crop = new byte[TrackletSample.CropBytes];
+        if (crop.Length != TrackletSample.CropBytes)
+        {
+            throw new ArgumentException($"A crop buffer needs {TrackletSample.CropBytes} bytes; got {crop.Length}.", nameof(crop));
+        }
+
         var handle = GCHandle.Alloc(crop, GCHandleType.Pinned);
         try
         {
@@ -33,9 +38,9 @@ internal static class CropCutter
             using var grey = new Mat();
             Cv2.CvtColor(dst, grey, ColorConversionCodes.BGR2GRAY);
             using var laplacian = new Mat();
-            Cv2.Laplacian(grey, laplacian, MatType.CV_32F);
+            Cv2.Laplacian(grey, laplacian, MatType.CV_16S);
             Cv2.MeanStdDev(laplacian, out _, out var std);
-            return (crop, (float)(std.Val0 * std.Val0));
+            return (float)(std.Val0 * std.Val0);
         }
         finally
         {

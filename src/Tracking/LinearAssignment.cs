@@ -50,6 +50,36 @@ internal static class LinearAssignment
             return pairs;
         }
 
+        // Usual case, people apart: every row and column has at most one admissible partner.
+        var rowCount = new int[rows];
+        var colCount = new int[cols];
+        var rowPartner = new int[rows];
+        bool simple = true;
+        for (int i = 0; i < rows; i++)
+        {
+            for (int j = 0; j < cols; j++)
+            {
+                if (cost[i, j] < limit)
+                {
+                    rowPartner[i] = j;
+                    simple &= ++rowCount[i] == 1 & ++colCount[j] == 1;
+                }
+            }
+        }
+
+        if (simple)
+        {
+            for (int i = 0; i < rows; i++)
+            {
+                if (rowCount[i] == 1)
+                {
+                    pairs.Add((i, rowPartner[i]));
+                }
+            }
+
+            return pairs;
+        }
+
         // Union-find over rows (0..rows-1) and columns (rows..rows+cols-1) joined by admissible pairs.
         var parent = new int[rows + cols];
         for (int i = 0; i < parent.Length; i++)

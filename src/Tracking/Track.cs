@@ -11,7 +11,9 @@ internal sealed class Track
     public Track(long id, PersonDetection detection, DateTimeOffset time, TrackletSampler sampler)
     {
         Id = id;
-        KalmanFilterXyah.Initiate(ToXyah(detection.Box), _mean, _cov);
+        Span<double> z = stackalloc double[4];
+        ToXyah(detection.Box, z);
+        KalmanFilterXyah.Initiate(z, _mean, _cov);
         Score = detection.Score;
         FirstSeen = LastSeen = LastEmitted = time;
         Sampler = sampler;
@@ -61,7 +63,9 @@ internal sealed class Track
 
     public void Match(PersonDetection detection, DateTimeOffset time)
     {
-        KalmanFilterXyah.Update(_mean, _cov, ToXyah(detection.Box));
+        Span<double> z = stackalloc double[4];
+        ToXyah(detection.Box, z);
+        KalmanFilterXyah.Update(_mean, _cov, z);
         Score = detection.Score;
         LastSeen = time;
         FramesMatched++;
@@ -69,6 +73,12 @@ internal sealed class Track
         WasConfirmed = true;
     }
 
-    internal static double[] ToXyah(BoxF b) =>
-        [b.X + (b.Width / 2.0), b.Y + (b.Height / 2.0), b.Width / Math.Max(b.Height, 1e-3), b.Height];
+    /// <summary>Box to the filter's measurement: centre x, centre y, aspect w/h, height.</summary>
+    internal static void ToXyah(BoxF b, Span<double> z)
+    {
+        z[0] = b.X + (b.Width / 2.0);
+        z[1] = b.Y + (b.Height / 2.0);
+        z[2] = b.Width / Math.Max(b.Height, 1e-3);
+        z[3] = b.Height;
+    }
 }

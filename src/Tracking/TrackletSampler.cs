@@ -16,9 +16,13 @@ namespace ReId.Tracking;
 internal sealed class TrackletSampler(int chunks)
 {
     private readonly List<Candidate> _candidates = [];
-    private readonly int _capacity = Math.Max(8, 4 * chunks);
+    private readonly Stack<byte[]> _spare = new();
+    private readonly int _capacity = Math.Max(8, 2 * chunks); // each candidate holds a 96 KiB crop
     private int _stride = 1;
     private int _framesSinceAdded;
+    private bool _offered;
+    private DateTimeOffset _first;
+    private DateTimeOffset _last;
 
     public int Chunks { get; } = chunks;
 
@@ -27,6 +31,13 @@ internal sealed class TrackletSampler(int chunks)
     /// <summary>Considers this frame's box of the track.</summary>
     public void Offer(Mat frame, DateTimeOffset time, BoxF box, float score, float occlusion)
     {
+        if (!_offered)
+        {
+            _offered = true;
+            _first = time;
+        }
+
+        _last = time;
         float size = MathF.Min(1f, box.Height / TrackletSample.CropHeight);
         float prior = score * (1f - occlusion) * (0.25f + (0.75f * size));
         _framesSinceAdded++;
@@ -36,13 +47,15 @@ internal sealed class TrackletSampler(int chunks)
             return;
         }
 
-        if (CropCutter.Cut(frame, box) is not { } cut)
+        var buffer = _spare.Count > 0 ? _spare.Pop() : GC.AllocateUninitializedArray<byte>(TrackletSample.CropBytes);
+        if (CropCutter.Cut(frame, box, buffer) is not { } sharpness)
         {
+            _spare.Push(buffer);
             return;
         }
 
-        float quality = prior * (cut.Sharpness / (cut.Sharpness + 100f));
-        var candidate = new Candidate(time, box, score, occlusion, cut.Crop, cut.Sharpness, prior, quality);
+        float quality = prior * (sharpness / (sharpness + 100f));
+        var candidate = new Candidate(time, box, score, occlusion, buffer, sharpness, prior, quality);
         if (add)
         {
             _candidates.Add(candidate);
@@ -54,6 +67,7 @@ internal sealed class TrackletSampler(int chunks)
         }
         else
         {
+            Release(_candidates[^1]);
             _candidates[^1] = candidate;
         }
     }
@@ -73,9 +87,11 @@ internal sealed class TrackletSampler(int chunks)
         }
         else
         {
-            long start = _candidates[0].Time.UtcTicks;
-            long span = Math.Max(1, _candidates[^1].Time.UtcTicks - start + 1);
+            // Chunks cover the whole time the track was offered, not just the candidates' span.
+            long start = _first.UtcTicks;
+            long span = Math.Max(1, _last.UtcTicks - start + 1);
             var chunk = new List<Candidate>();
+            var empty = new List<long>();
             int next = 0;
             for (int c = 0; c < Chunks; c++)
             {
@@ -88,6 +104,7 @@ internal sealed class TrackletSampler(int chunks)
 
                 if (chunk.Count == 0)
                 {
+                    empty.Add(start + (span * ((2 * c) + 1) / (2 * Chunks)));
                     continue;
                 }
 
@@ -95,6 +112,18 @@ internal sealed class TrackletSampler(int chunks)
                 var good = chunk.Where(k => k.Quality >= 0.85f * best).ToList();
                 samples.Add(good[random.Next(good.Count)]);
             }
+
+            // A chunk without a candidate (the store is sparser than N chunks) takes the nearest one not yet taken.
+            foreach (long middle in empty)
+            {
+                var nearest = _candidates.Where(k => !samples.Contains(k)).MinBy(k => Math.Abs(k.Time.UtcTicks - middle));
+                if (nearest is not null)
+                {
+                    samples.Add(nearest);
+                }
+            }
+
+            samples.Sort((a, b) => a.Time.CompareTo(b.Time));
         }
 
         return (samples, samples.MaxBy(s => s.Quality));
@@ -105,9 +134,12 @@ internal sealed class TrackletSampler(int chunks)
         var kept = new List<Candidate>((_candidates.Count + 1) / 2);
         for (int i = 0; i < _candidates.Count; i += 2)
         {
-            kept.Add(i + 1 < _candidates.Count && _candidates[i + 1].Quality > _candidates[i].Quality
-                ? _candidates[i + 1]
-                : _candidates[i]);
+            bool second = i + 1 < _candidates.Count && _candidates[i + 1].Quality > _candidates[i].Quality;
+            kept.Add(_candidates[second ? i + 1 : i]);
+            if (i + 1 < _candidates.Count)
+            {
+                Release(_candidates[second ? i : i + 1]);
+            }
         }
 
         _candidates.Clear();
@@ -115,6 +147,19 @@ internal sealed class TrackletSampler(int chunks)
         _stride *= 2;
     }
 
+    /// <summary>A dropped candidate's buffer is reused unless a tracklet holds it (tracklets are immutable).</summary>
+    private void Release(Candidate dropped)
+    {
+        if (!dropped.Emitted && _spare.Count < 4)
+        {
+            _spare.Push(dropped.Crop);
+        }
+    }
+
     internal sealed record Candidate(
-        DateTimeOffset Time, BoxF Box, float Score, float Occlusion, byte[] Crop, float Sharpness, float Prior, float Quality);
+        DateTimeOffset Time, BoxF Box, float Score, float Occlusion, byte[] Crop, float Sharpness, float Prior, float Quality)
+    {
+        /// <summary>Set once a tracklet carries this crop: its buffer may then never be reused.</summary>
+        public bool Emitted { get; set; }
+    }
 }

@@ -67,6 +67,25 @@ public class DetectionBatcherTests
         Assert.Throws<ObjectDisposedException>(() => batcher.DetectAsync(Image(1)));
     }
 
+    [Test]
+    public async Task DetectAsync_ThreeCamerasAtOnceWithYolox_SameAsDetectingAlone()
+    {
+        using var detector = DetectorRegistry.Create(new DetectorOptions { ModelPath = SharedFiles.YoloxModel, MaxBatch = 3 });
+        var frames = new[] { 50, 300, 600 }.Select(i => TestImages.VideoFrame(SharedFiles.Vtest, i)).ToArray();
+        var alone = frames.Select(f => detector.Detect([f])[0]).ToArray();
+        await using var batcher = new DetectionBatcher(detector, 3, TimeSpan.FromMilliseconds(20));
+
+        var cameras = frames.Select(f => Task.Run(() => batcher.DetectAsync(f))).ToArray();
+        var together = await Task.WhenAll(cameras).WaitAsync(TimeSpan.FromSeconds(60));
+
+        for (int i = 0; i < frames.Length; i++)
+        {
+            Assert.That(together[i].Select(d => d.Box), Is.EqualTo(alone[i].Select(d => d.Box)), $"camera {i}");
+        }
+
+        Assert.That(batcher.Frames, Is.EqualTo(3));
+    }
+
     /// <summary>A 1x1 image whose blue value the fake detector returns as the score, to tell frames apart.</summary>
     private static BgrImage Image(int value) => new(new byte[] { (byte)value, 0, 0 }, 1, 1);
 

@@ -1,3 +1,6 @@
+using System.Text;
+using Microsoft.Extensions.Configuration;
+
 namespace ReId.Ingest.Tests;
 
 public sealed class CameraOptionsTests
@@ -41,5 +44,31 @@ public sealed class CameraOptionsTests
         var options = Valid();
         options.Id = "";
         Assert.That(Assert.Throws<ArgumentException>(options.Validate).Message, Does.Contain("Id ''"));
+    }
+
+    [Test]
+    public void Bind_CamerasSection_ReadmeKeysBindAndValidate()
+    {
+        const string json = """
+            { "Cameras": [
+              { "Id": "lobby", "Url": "rtsp://viewer:secret@10.0.0.5:554/stream1", "Transport": "udp", "Width": 320, "Height": 180, "Fps": 10,
+                "ReconnectMaxDelay": "00:00:05", "QueueCapacity": 4 },
+              { "Id": "archive", "Url": "/footage/gate.mp4", "FilePace": "fast", "Loop": true, "StartTime": "2026-03-14T09:26:53Z" } ] }
+            """;
+        var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build();
+        var cameras = configuration.GetSection("Cameras").Get<List<CameraOptions>>()!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(cameras, Has.Count.EqualTo(2));
+            Assert.That(cameras[0].Transport, Is.EqualTo(RtspTransport.Udp));
+            Assert.That((cameras[0].Width, cameras[0].Height, cameras[0].Fps, cameras[0].QueueCapacity), Is.EqualTo((320, 180, 10.0, 4)));
+            Assert.That(cameras[0].ReconnectMaxDelay, Is.EqualTo(TimeSpan.FromSeconds(5)));
+            Assert.That(cameras[0].IsLive, Is.True);
+            Assert.That(cameras[1].FilePace, Is.EqualTo(FilePace.Fast));
+            Assert.That(cameras[1].Loop, Is.True);
+            Assert.That(cameras[1].StartTime, Is.EqualTo(new DateTimeOffset(2026, 3, 14, 9, 26, 53, TimeSpan.Zero)));
+            Assert.That(cameras[1].IsLive, Is.False);
+            Assert.That(() => cameras.ForEach(c => c.Validate()), Throws.Nothing);
+        });
     }
 }

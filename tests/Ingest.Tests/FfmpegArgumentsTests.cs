@@ -45,6 +45,6 @@ public sealed class FfmpegArgumentsTests
     {
         var options = new CameraOptions { Id = "a", Url = "/v/a.mp4", FilePace = FilePace.Fast };
         var raw = string.Join(' ', FfmpegArguments.DecodeToNull(options));
-        Assert.That(raw, Does.Contain("-s 640x360 -r 25 -pix_fmt bgr24 -f null").And.Contain("-progress pipe:1"));
+        Assert.That(raw, Does.Contain("-s 640x360 -r 25 -pix_fmt bgr24 -c:v rawvideo -f null").And.Contain("-progress pipe:1"));
     }
 }

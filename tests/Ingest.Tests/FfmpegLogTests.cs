@@ -74,7 +74,7 @@ public sealed class FfmpegLogTests
         var log = Recorded("rtsp-pattern-streaming.txt");
         Assert.Multiple(() =>
         {
-            Assert.That(log.InputVideo, Is.EqualTo(new FfmpegVideoStream("h264", 640, 360, 25)));
+            Assert.That(log.InputVideo, Is.EqualTo(new SourceVideo("h264", 640, 360, 25)));
             Assert.That(log.Problem, Is.EqualTo(FfmpegProblem.None));
             // A file that played through is not an error; a live stream that ends is.
             Assert.That(log.Describe(0, 75, live: false), Is.Null);
@@ -86,6 +86,6 @@ public sealed class FfmpegLogTests
     public void ParseVideoStream_SampleAvi_SizeAndRate()
     {
         var stream = FfmpegLog.ParseVideoStream("  Stream #0:0: Video: msmpeg4v3 (div3 / 0x33766964), yuv420p, 768x576, 816 kb/s, 10 fps, 10 tbr, 10 tbn");
-        Assert.That(stream, Is.EqualTo(new FfmpegVideoStream("msmpeg4v3", 768, 576, 10)));
+        Assert.That(stream, Is.EqualTo(new SourceVideo("msmpeg4v3", 768, 576, 10)));
     }
 }

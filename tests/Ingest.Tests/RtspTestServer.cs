@@ -5,13 +5,15 @@ namespace ReId.Ingest.Tests;
 /// <summary>
 /// Debian's GStreamer RTSP server (rtsp_test_server.py through /usr/bin/python3 with gi) on a free loopback port:
 /// /pattern is a live 640x360 25 fps test pattern, /video the given H.264 file in real time. Can be killed and
-/// started again on the same port.
+/// started again on the same port. Should the server die by itself, it is started again at once, so that one
+/// crash of the server (not the code under test) does not fail the tests that share it.
 /// </summary>
 internal sealed class RtspTestServer : IDisposable
 {
     private readonly string? _video;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private Process? _process;
+    private volatile bool _stopped = true;
 
     public RtspTestServer(string? video)
     {
@@ -63,6 +65,7 @@ internal sealed class RtspTestServer : IDisposable
 
             var process = Process.Start(info)!;
             _process = process;
+            _stopped = false;
             var stderr = process.StandardError.ReadToEndAsync();
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
             string? line;
@@ -81,6 +84,8 @@ internal sealed class RtspTestServer : IDisposable
                 await process.WaitForExitAsync().ConfigureAwait(false);
                 Assert.Fail($"The RTSP test server did not start (needs /usr/bin/python3 with gi and gir1.2-gst-rtsp-server-1.0, see setup.sh): {line} {await stderr.ConfigureAwait(false)}");
             }
+
+            _ = RestartIfItDiesAsync(process, stderr);
         }
         finally
         {
@@ -88,12 +93,13 @@ internal sealed class RtspTestServer : IDisposable
         }
     }
 
-    /// <summary>Kills the server at once (SIGKILL), as a crashed camera would vanish.</summary>
+    /// <summary>Kills the server at once (SIGKILL), as a crashed camera would vanish; it stays down until started.</summary>
     public async Task KillAsync()
     {
         await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
+            _stopped = true;
             if (_process is { HasExited: false } process)
             {
                 process.Kill(entireProcessTree: true);
@@ -106,8 +112,29 @@ internal sealed class RtspTestServer : IDisposable
         }
     }
 
+    private async Task RestartIfItDiesAsync(Process process, Task<string> stderr)
+    {
+        await process.WaitForExitAsync().ConfigureAwait(false);
+        if (_stopped || !ReferenceEquals(process, _process))
+        {
+            return;
+        }
+
+        await TestContext.Progress.WriteLineAsync($"RTSP test server died by itself ({await stderr.ConfigureAwait(false)}); starting it again.").ConfigureAwait(false);
+        try
+        {
+            await StartAsync().ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // Disposed meanwhile, or it cannot start again: the tests using it report the missing server.
+            await TestContext.Progress.WriteLineAsync($"RTSP test server not restarted: {e.Message}").ConfigureAwait(false);
+        }
+    }
+
     public void Dispose()
     {
+        _stopped = true;
         if (_process is { HasExited: false } process)
         {
             process.Kill(entireProcessTree: true);

@@ -35,8 +35,8 @@ internal sealed class TestMedia : IDisposable
         await FfmpegAsync([.. encode, "-movflags", "+faststart", media.RtspVideo]).ConfigureAwait(false);
         var indexAtEnd = Path.Combine(media.Directory, "index-at-end.mp4");
         await FfmpegAsync([.. encode, indexAtEnd]).ConfigureAwait(false);
-        media.TruncatedIndexAtEnd = Path.Combine(media.Directory, "truncated-index-at-end.mp4");
-        media.TruncatedPartial = Path.Combine(media.Directory, "truncated-partial.mp4");
+        media.TruncatedIndexAtEnd = Path.Combine(media.Directory, "cut-index-at-end.mp4");
+        media.TruncatedPartial = Path.Combine(media.Directory, "cut-playable.mp4");
         await CopyHalfAsync(indexAtEnd, media.TruncatedIndexAtEnd).ConfigureAwait(false);
         await CopyHalfAsync(media.RtspVideo, media.TruncatedPartial).ConfigureAwait(false);
         return media;

@@ -2,7 +2,7 @@
 """Loopback RTSP server for the ingest tests (GStreamer RTSP server through python3-gi).
 
 Mounts:
-  /pattern  a live test pattern (videotestsrc), H.264, shared by all clients
+  /pattern  a live test pattern (videotestsrc), H.264, a pipeline per client
   /video    the given H.264 MP4 file, played in real time from its start for each client
 Prints "READY <port>" on stdout once it listens; runs until killed.
 """
@@ -37,8 +37,9 @@ def main() -> int:
         f"! video/x-raw,width={args.width},height={args.height},framerate={args.fps}/1 "
         f"! x264enc tune=zerolatency speed-preset=ultrafast bitrate=600 key-int-max={args.fps} "
         "! rtph264pay name=pay0 pt=96 config-interval=1 )")
-    # One encoder for every client: several test cameras cost one encode.
-    pattern.set_shared(True)
+    # Not shared: gst-rtsp-server 1.22 aborts (gst_rtsp_media_get_rates: assertion failed) when clients of a
+    # shared media come and go quickly, as killed test cameras do. An encoder per client costs a few % of a core.
+    pattern.set_shared(False)
     mounts.add_factory("/pattern", pattern)
 
     if args.video:
