@@ -62,7 +62,17 @@ internal static class DemoCommand
             // Serve what was stored: the store folder stays, the cameras have ended.
             options.Cameras.Clear();
             await using var service = ReidService.Create(options, loggerFactory, EncoderAdapter.Create);
-            var url = await service.StartWebAsync(cancellationToken).ConfigureAwait(false);
+            Uri url;
+            try
+            {
+                url = await service.StartWebAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException e)
+            {
+                Console.Error.WriteLine($"reid demo: {e.Message} (choose another with --port)");
+                return 1;
+            }
+
             Console.WriteLine($"reid demo: open {url} in a browser (Ctrl+C stops)");
             try
             {
@@ -82,11 +92,14 @@ internal static class DemoCommand
     public static ServiceOptions DemoOptions(string a, string b, string dataFolder, string detector, int port)
     {
         var options = new ServiceOptions();
-        // The sample is 768x576 at 10 fps: keep its size and rate, and detect every frame.
+        // The sample is 768x576 at 10 fps: keep its size and rate; detect every other frame, the rate two cores
+        // keep for two cameras without drops, and count a person tracked over 8 detections (1.6 s).
         options.Cameras.AddRange(SampleCameras.Sections(a, b, DateTimeOffset.UtcNow.AddMinutes(-5), 768, 576, 10));
         options.Detection.Detector = detector;
         options.Detection.ModelPath = CommandSupport.YoloxModel();
-        options.Detection.FpsPerCamera = 10;
+        options.Detection.FpsPerCamera = 5;
+        options.Detection.QueueCapacity = 64;
+        options.Tracking.MinFrames = 8;
         options.Store.Path = dataFolder;
         options.Http.Port = port;
         return options;

@@ -34,7 +34,17 @@ internal static class ServeCommand
 
             await using (service.ConfigureAwait(false))
             {
-                var url = await service.StartWebAsync(cancellationToken).ConfigureAwait(false);
+                Uri url;
+                try
+                {
+                    url = await service.StartWebAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (IOException e)
+                {
+                    Console.Error.WriteLine($"reid: {e.Message}");
+                    return 1;
+                }
+
                 Console.WriteLine($"reid: serving {options.Cameras.Count} camera(s) at {url} (detector: {service.DetectorDescription}; encoder {service.Embedder.ModelVersion})");
                 service.WatchEncoderModel(EncoderAdapter.Create, cancellationToken);
                 try

@@ -41,11 +41,6 @@ internal sealed partial class ReidPipeline
         IReadOnlyList<ICameraSource> cameras, IFrameDetector detector, Func<string, ICameraTracker> trackerFactory,
         EmbedderSlot embedder, ISightingRepository store, PipelineSettings settings, ILogger logger, TimeProvider? time = null)
     {
-        if (cameras.Count == 0)
-        {
-            throw new ArgumentException("the pipeline needs at least one camera", nameof(cameras));
-        }
-
         _cameras = cameras;
         _detector = detector;
         _trackerFactory = trackerFactory;
@@ -75,6 +70,12 @@ internal sealed partial class ReidPipeline
 
     public async Task RunAsync(CancellationToken cancellationToken = default)
     {
+        if (_cameras.Count == 0)
+        {
+            // A service without cameras only answers queries on what is stored.
+            return;
+        }
+
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var token = stop.Token;
         var detectQueue = new StageQueue<Envelope>(_settings.DetectionQueueCapacity, dropOldest: true, Metrics.Detection);

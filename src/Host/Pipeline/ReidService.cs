@@ -147,9 +147,18 @@ internal sealed partial class ReidService : IAsyncDisposable
         }
     }
 
+    /// <exception cref="IOException">The address cannot be listened on (e.g. the port is taken); the message says which.</exception>
     public async Task<Uri> StartWebAsync(CancellationToken cancellationToken = default)
     {
-        _web = await WebServer.StartAsync(Context, LoggerFactory, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _web = await WebServer.StartAsync(Context, LoggerFactory, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            throw new IOException($"cannot listen on {Options.Http.Address}:{Options.Http.Port} (Http:Address, Http:Port): {e.Message}", e);
+        }
+
         LogListening(_web.Address.ToString(), string.IsNullOrEmpty(Options.Http.ApiKey) ? "no API key" : "API key required");
         return _web.Address;
     }

@@ -11,6 +11,12 @@ internal sealed class EncoderAdapter(TrackletEncoder encoder, bool flipAverage) 
 
     public string Device => encoder.Device;
 
+    /// <summary>What the model was trained on, from its file ("none: ..." for the default model).</summary>
+    public string TrainingData => encoder.Description.Training.Data;
+
+    /// <summary>False for the default model (ImageNet trunk, untrained head): its embeddings are generic features.</summary>
+    public bool IsTrained => !TrainingData.StartsWith("none", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>Loads the configured model file (or the encoder's default model) on the configured device.</summary>
     public static EncoderAdapter Create(EncoderSection section, ILoggerFactory loggerFactory)
     {

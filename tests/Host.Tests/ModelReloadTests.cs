@@ -1,0 +1,78 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using ReId.Host.Configuration;
+using ReId.Host.Pipeline;
+using ReId.Host.Pipeline.Adapters;
+using ReId.Search;
+
+namespace ReId.Host.Tests;
+
+/// <summary>Loading a new encoder model into the running service.</summary>
+public sealed class ModelReloadTests
+{
+    [Test]
+    public async Task ReloadAsync_NewModelFile_SwapsModelAndReembedsKeptCrops()
+    {
+        var dir = Directory.CreateTempSubdirectory("reid-reload-").FullName;
+        var modelFile = Path.Combine(dir, "encoder.model");
+        await File.WriteAllTextAsync(modelFile, "v1");
+        var first = new MeanColourEmbedder("v1");
+        var slot = new EmbedderSlot(first);
+        var repository = new SearchRepository(EmbeddedSightingStore.Open(dir), new LinkingOptions(), () => slot.ModelVersion);
+        try
+        {
+            var crop = TestImages.Solid(10, 200, 10);
+            var samples = new[] { new Pipeline.TrackletSample(DateTimeOffset.UnixEpoch, new Pipeline.Box(0, 0, 10, 20), crop) };
+            var tracklet = new Pipeline.Tracklet("gate", 3, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddSeconds(1), samples, TestImages.Encode(crop, ".jpg"));
+            await repository.AddAsync(new NewSighting(tracklet, MeanColourEmbedder.Embed([crop]), "v1", KeepCrops: true));
+            // The factory reads the model file, as a real encoder would: its content is the version here.
+            ITrackletEmbedder Load(EncoderSection s, Microsoft.Extensions.Logging.ILoggerFactory _) =>
+                new MeanColourEmbedder(File.ReadAllText(s.ModelPath).Trim());
+            using var watcher = new ModelWatcher(new EncoderSection { ModelPath = modelFile }, NullLoggerFactory.Instance, Load, slot, repository, CancellationToken.None);
+            await File.WriteAllTextAsync(modelFile, "v2");
+
+            var loaded = await watcher.ReloadAsync();
+            await watcher.Reembedding.WaitAsync(TimeSpan.FromSeconds(30));
+
+            Assert.That(loaded, Is.True);
+            Assert.That(slot.ModelVersion, Is.EqualTo("v2"));
+            Assert.That(first.Disposed, Is.True, "the old model was released");
+            var listed = await repository.ListAsync(new Pipeline.SightingQuery(null, null, null, 10));
+            Assert.That(listed.Select(s => s.ModelVersion), Is.EquivalentTo(new[] { "v1", "v2" }), "the kept crops were embedded again by v2");
+            Assert.That(listed.All(s => s.Camera == "gate" && s.Track == 3), Is.True);
+            Assert.That(await repository.StaleAsync("v2", 10), Is.Empty, "nothing is left to re-embed");
+        }
+        finally
+        {
+            await repository.DisposeAsync();
+            await slot.DisposeAsync();
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Test]
+    public async Task ReloadAsync_BrokenModelFile_KeepsTheRunningModel()
+    {
+        var dir = Directory.CreateTempSubdirectory("reid-reload-").FullName;
+        var modelFile = Path.Combine(dir, "encoder.model");
+        await File.WriteAllTextAsync(modelFile, "v1");
+        var slot = new EmbedderSlot(new MeanColourEmbedder("v1"));
+        var repository = new SearchRepository(EmbeddedSightingStore.Open(dir), new LinkingOptions(), () => slot.ModelVersion);
+        try
+        {
+            ITrackletEmbedder Load(EncoderSection s, Microsoft.Extensions.Logging.ILoggerFactory _) =>
+                throw new InvalidDataException("not a model file");
+            using var watcher = new ModelWatcher(new EncoderSection { ModelPath = modelFile }, NullLoggerFactory.Instance, Load, slot, repository, CancellationToken.None);
+
+            var loaded = await watcher.ReloadAsync();
+
+            Assert.That(loaded, Is.False);
+            Assert.That(slot.ModelVersion, Is.EqualTo("v1"));
+        }
+        finally
+        {
+            await repository.DisposeAsync();
+            await slot.DisposeAsync();
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
