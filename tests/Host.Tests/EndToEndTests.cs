@@ -46,8 +46,6 @@ public sealed class EndToEndTests
             // frequent enough for the tracker (people move a few pixels in 0.2 s).
             options.Detection.FpsPerCamera = 5;
             options.Detection.QueueCapacity = 64;
-            // A person tracked: at least 8 detected frames (1.6 s); shorter fragments are not sightings.
-            options.Tracking.MinFrames = 8;
             options.Store.Path = Path.Combine(work, "data");
             options.Http.Port = 0;
             options.Encoder.ModelPath = Environment.GetEnvironmentVariable("REID_ENCODER_MODEL") ?? "";

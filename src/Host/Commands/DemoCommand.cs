@@ -93,13 +93,12 @@ internal static class DemoCommand
     {
         var options = new ServiceOptions();
         // The sample is 768x576 at 10 fps: keep its size and rate; detect every other frame, the rate two cores
-        // keep for two cameras without drops, and count a person tracked over 8 detections (1.6 s).
+        // keep for two cameras without drops.
         options.Cameras.AddRange(SampleCameras.Sections(a, b, DateTimeOffset.UtcNow.AddMinutes(-5), 768, 576, 10));
         options.Detection.Detector = detector;
         options.Detection.ModelPath = CommandSupport.YoloxModel();
         options.Detection.FpsPerCamera = 5;
         options.Detection.QueueCapacity = 64;
-        options.Tracking.MinFrames = 8;
         options.Store.Path = dataFolder;
         options.Http.Port = port;
         return options;

@@ -47,6 +47,7 @@ internal static class ServeCommand
 
                 Console.WriteLine($"reid: serving {options.Cameras.Count} camera(s) at {url} (detector: {service.DetectorDescription}; encoder {service.Embedder.ModelVersion})");
                 service.WatchEncoderModel(EncoderAdapter.Create, cancellationToken);
+                var retention = service.RunRetentionAsync(cancellationToken: cancellationToken);
                 try
                 {
                     await service.RunPipelineAsync(cancellationToken).ConfigureAwait(false);
@@ -63,6 +64,8 @@ internal static class ServeCommand
                     Console.Error.WriteLine($"reid: {e.Message}");
                     return 1;
                 }
+
+                await retention.ConfigureAwait(false);
             }
 
             return 0;

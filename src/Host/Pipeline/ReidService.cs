@@ -174,6 +174,30 @@ internal sealed partial class ReidService : IAsyncDisposable
         _watcher = new ModelWatcher(Options.Encoder, LoggerFactory, encoderFactory, Embedder, _repository, cancellationToken);
     }
 
+    /// <summary>With <c>Store:RetentionDays</c> set, deletes older sightings (and their crops) now and every hour.</summary>
+    public async Task RunRetentionAsync(TimeProvider? time = null, CancellationToken cancellationToken = default)
+    {
+        if (Options.Store.RetentionDays <= 0)
+        {
+            return;
+        }
+
+        var age = TimeSpan.FromDays(Options.Store.RetentionDays);
+        var retention = new Retention(_repository.Store, new RetentionOptions { SightingMaxAge = age, CropMaxAge = age }, time ?? TimeProvider.System);
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var purged = await retention.PurgeAsync(cancellationToken).ConfigureAwait(false);
+                LogPurged(purged.Sightings, purged.Crops, Options.Store.RetentionDays);
+                await Task.Delay(TimeSpan.FromHours(1), time ?? TimeProvider.System, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         _watcher?.Dispose();
@@ -194,6 +218,9 @@ internal sealed partial class ReidService : IAsyncDisposable
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Critical, Message = "the pipeline stopped: {Error}")]
     private partial void LogPipelineFailed(string error);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "retention: {Sightings} sightings and {Crops} crops older than {Days} days deleted")]
+    private partial void LogPurged(int sightings, int crops, double days);
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "listening on {Address} ({Key})")]
     private partial void LogListening(string address, string key);
