@@ -62,14 +62,26 @@ public class TrackletEncoderTests
         var crops = Enumerable.Range(0, 6).Select(_ => RandomCrop(random, 32, 64)).ToArray();
         await using var encoder = new TrackletEncoder(SmallRandomModel(), new ReidEncoderOptions { Device = "cpu", MaxBatchTracklets = 4 });
         for (int i = 0; i < 5; i++) await encoder.EncodeAsync(crops).ConfigureAwait(false);
+        // The count is process-wide: let other tests' unreferenced tensors be finalised first.
+        Settle();
         long before = Tensor.TotalCount;
         for (int round = 0; round < 40; round++)
         {
             await Task.WhenAll(Enumerable.Range(0, 6).Select(k => encoder.EncodeAsync(crops[..(k + 1)]))).ConfigureAwait(false);
         }
+        Settle();
         long after = Tensor.TotalCount;
         Assert.That(encoder.Batches, Is.GreaterThan(40));
         Assert.That(after, Is.EqualTo(before), "tensors leaked across batches");
+    }
+
+    private static void Settle()
+    {
+        for (int i = 0; i < 3; i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
     }
 
     [Test]
