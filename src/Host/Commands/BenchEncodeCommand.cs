@@ -36,7 +36,7 @@ internal static class BenchEncodeCommand
             {
                 return await RunAsync(settings, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is ArgumentException or InvalidOperationException or FileNotFoundException)
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or FileNotFoundException or DllNotFoundException or NotSupportedException or TypeInitializationException)
             {
                 Console.Error.WriteLine($"bench encode: {e.Message}");
                 return 2;
@@ -84,7 +84,7 @@ internal static class BenchEncodeCommand
         var device = DeviceSelection.Resolve(s.Device);
         var dtype = s.Fp16 ? ScalarType.Float16 : ScalarType.Float32;
         var pixels = imageNet ? PixelNormalization.ImageNetResNet18 : PixelNormalization.Torchvision;
-        using var raw = new RawTrunk(s.Trunk, device, dtype, tracklets, pixels);
+        using var raw = new RawTrunk(CreateModel(config, imageNet), device, dtype, tracklets, pixels);
         double encoderSeconds = 0, rawSeconds = 0;
         long encoded = 0, rawCrops = 0;
         long allocatedPerTracklet;
@@ -94,8 +94,8 @@ internal static class BenchEncodeCommand
         await using (var encoder = new TrackletEncoder(CreateModel(config, imageNet), options))
         {
             deviceName = encoder.Device;
-            // Enough callers that one batch is queued while another is encoded.
-            int callers = 2 * s.Batch;
+            // Enough callers that full batches wait while the inference threads (two on CUDA) are busy.
+            int callers = 4 * s.Batch;
             await EncodeForAsync(encoder, tracklets, callers, 0, cancellationToken).ConfigureAwait(false);
             raw.RunFor(0);
             rssBefore = Environment.WorkingSet;
@@ -193,15 +193,17 @@ internal static class BenchEncodeCommand
         return done;
     }
 
-    /// <summary>The trunk alone, same kind, device and precision, on the same crops already on the device.</summary>
+    /// <summary>The trunk alone (same weights, device and precision) on the same crops, already on the device.</summary>
     private sealed class RawTrunk : IDisposable
     {
+        private readonly ReidModel model;
         private readonly ResNetTrunk trunk;
         private readonly Tensor input;
 
-        public RawTrunk(TrunkKind kind, Device device, ScalarType dtype, Crop[][] tracklets, PixelNormalization pixels)
+        public RawTrunk(ReidModel model, Device device, ScalarType dtype, Crop[][] tracklets, PixelNormalization pixels)
         {
-            trunk = new ResNetTrunk(kind);
+            this.model = model;
+            trunk = model.Model.Trunk;
             trunk.eval();
             trunk.to(device, dtype);
             using var cpu = CropPreprocessor.ToTensor(tracklets.SelectMany(t => t).ToArray(), pixels);
@@ -218,7 +220,7 @@ internal static class BenchEncodeCommand
             {
                 using var scope = NewDisposeScope();
                 // Reading a value back waits for the device to finish, as the encoder's read-back does.
-                _ = trunk.forward(input).sum().cpu().item<float>();
+                _ = trunk.forward(input).sum().to(ScalarType.Float32).cpu().item<float>();
                 crops += input.shape[0];
             }
             while (clock.Elapsed.TotalSeconds < seconds);
@@ -228,7 +230,7 @@ internal static class BenchEncodeCommand
         public void Dispose()
         {
             input.Dispose();
-            trunk.Dispose();
+            model.Dispose();
         }
     }
 }
