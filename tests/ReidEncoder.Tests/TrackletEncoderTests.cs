@@ -86,6 +86,17 @@ public class TrackletEncoderTests
     }
 
     [Test]
+    public async Task EncodeImageAsync_Png_EmbedsLikeItsDecodedCrop()
+    {
+        await using var encoder = new TrackletEncoder(SmallRandomModel(), new ReidEncoderOptions { Device = "cpu" });
+        var crop = RandomCrop(new Random(8), 30, 60);
+        using var mat = OpenCvSharp.Mat.FromPixelData(60, 30, OpenCvSharp.MatType.CV_8UC3, crop.Bgr.ToArray());
+        var fromImage = await encoder.EncodeImageAsync(mat.ImEncode(".png")).ConfigureAwait(false);
+        var fromCrop = await encoder.EncodeAsync([crop]).ConfigureAwait(false);
+        Assert.That(fromImage, Is.EqualTo(fromCrop).Within(1e-6f));
+    }
+
+    [Test]
     public async Task EncodeAsync_AfterDispose_Throws()
     {
         var encoder = new TrackletEncoder(SmallRandomModel(), new ReidEncoderOptions { Device = "cpu" });

@@ -89,6 +89,7 @@ internal static class BenchEncodeCommand
         long encoded = 0, rawCrops = 0;
         long allocatedPerTracklet;
         long rssBefore, rssAfter;
+        var workingSet = new List<long>();
         float[][] deviceEmbeddings;
         string deviceName;
         await using (var encoder = new TrackletEncoder(CreateModel(config, imageNet), options))
@@ -109,6 +110,7 @@ internal static class BenchEncodeCommand
                 clock.Restart();
                 rawCrops += raw.RunFor(s.Seconds / Slices);
                 rawSeconds += clock.Elapsed.TotalSeconds;
+                workingSet.Add(Environment.WorkingSet >> 20);
             }
             allocatedPerTracklet = (GC.GetTotalAllocatedBytes(precise: false) - allocatedBefore) / Math.Max(1, encoded);
             rssAfter = Environment.WorkingSet;
@@ -119,6 +121,7 @@ internal static class BenchEncodeCommand
         double rawCropsPerSecond = rawCrops / rawSeconds;
         Console.WriteLine($"encoder: {trackletsPerSecond:F1} tracklets/s, {cropsPerSecond:F1} crops/s, {allocatedPerTracklet / 1024.0:F1} KiB managed allocation per tracklet, working set {rssBefore >> 20} -> {rssAfter >> 20} MiB");
         Console.WriteLine($"raw trunk: {rawCropsPerSecond:F1} crops/s");
+        Console.WriteLine($"working set after each slice (MiB): {string.Join(", ", workingSet)} (pooled buffers and allocator caches fill during the first)");
 
         double? cosineMin = null;
         if (s.CheckCpu)
@@ -172,7 +175,7 @@ internal static class BenchEncodeCommand
         });
     }
 
-    private const int Slices = 3;
+    private const int Slices = 5;
 
     /// <summary>Callers each encode tracklet after tracklet until the time is up; returns the tracklets done.</summary>
     private static async Task<long> EncodeForAsync(TrackletEncoder encoder, Crop[][] tracklets, int callers, double seconds, CancellationToken cancellationToken)
