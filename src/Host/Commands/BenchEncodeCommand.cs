@@ -98,7 +98,7 @@ internal static class BenchEncodeCommand
             // Enough callers that full batches wait while the inference threads (two on CUDA) are busy.
             int callers = 4 * s.Batch;
             await EncodeForAsync(encoder, tracklets, callers, 0, cancellationToken).ConfigureAwait(false);
-            raw.RunFor(0);
+            await raw.RunForAsync(0).ConfigureAwait(false);
             rssBefore = Environment.WorkingSet;
             long allocatedBefore = GC.GetTotalAllocatedBytes(precise: false);
             // Alternate slices of both loops, so that both see the same machine load.
@@ -108,7 +108,7 @@ internal static class BenchEncodeCommand
                 encoded += await EncodeForAsync(encoder, tracklets, callers, s.Seconds / Slices, cancellationToken).ConfigureAwait(false);
                 encoderSeconds += clock.Elapsed.TotalSeconds;
                 clock.Restart();
-                rawCrops += raw.RunFor(s.Seconds / Slices);
+                rawCrops += await raw.RunForAsync(s.Seconds / Slices).ConfigureAwait(false);
                 rawSeconds += clock.Elapsed.TotalSeconds;
                 workingSet.Add(Environment.WorkingSet >> 20);
             }
@@ -196,12 +196,18 @@ internal static class BenchEncodeCommand
         return done;
     }
 
-    /// <summary>The trunk alone (same weights, device and precision) on the same crops, already on the device.</summary>
+    /// <summary>
+    /// The trunk alone (same weights, device and precision) on the same crops, already on the device, run on one
+    /// long-lived thread as the encoder's model is: libtorch keeps per-thread state (CPU thread team, allocator
+    /// arenas) for every thread that calls it.
+    /// </summary>
     private sealed class RawTrunk : IDisposable
     {
         private readonly ReidModel model;
         private readonly ResNetTrunk trunk;
         private readonly Tensor input;
+        private readonly System.Collections.Concurrent.BlockingCollection<(double Seconds, TaskCompletionSource<long> Done)> work = new();
+        private readonly Thread thread;
 
         public RawTrunk(ReidModel model, Device device, ScalarType dtype, Crop[][] tracklets, PixelNormalization pixels)
         {
@@ -211,10 +217,33 @@ internal static class BenchEncodeCommand
             trunk.to(device, dtype);
             using var cpu = CropPreprocessor.ToTensor(tracklets.SelectMany(t => t).ToArray(), pixels);
             input = cpu.to(dtype, device);
+            thread = new Thread(() =>
+            {
+                foreach (var (seconds, done) in work.GetConsumingEnumerable())
+                {
+                    try
+                    {
+                        done.SetResult(Loop(seconds));
+                    }
+                    catch (Exception e)
+                    {
+                        done.SetException(e);
+                    }
+                }
+            })
+            { IsBackground = true, Name = "raw-trunk" };
+            thread.Start();
         }
 
         /// <summary>Runs batches until the time is up (at least one); returns the crops done.</summary>
-        public long RunFor(double seconds)
+        public async Task<long> RunForAsync(double seconds)
+        {
+            var done = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+            work.Add((seconds, done));
+            return await done.Task.ConfigureAwait(false);
+        }
+
+        private long Loop(double seconds)
         {
             using var inference = inference_mode();
             long crops = 0;
@@ -232,6 +261,9 @@ internal static class BenchEncodeCommand
 
         public void Dispose()
         {
+            work.CompleteAdding();
+            thread.Join();
+            work.Dispose();
             input.Dispose();
             model.Dispose();
         }
