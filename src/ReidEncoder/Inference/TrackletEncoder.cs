@@ -220,9 +220,24 @@ public sealed class TrackletEncoder : IAsyncDisposable
                 }
             }
         }
+        catch (Exception e)
+        {
+            // This thread cannot go on (out of memory, say): stop taking work so that no caller waits forever.
+            Log.BatchFailed(logger, e, 0);
+            queue.Writer.TryComplete(e);
+        }
         finally
         {
-            if (Interlocked.Decrement(ref running) == 0) stopped.TrySetResult();
+            if (Interlocked.Decrement(ref running) == 0)
+            {
+                queue.Writer.TryComplete();
+                while (queue.Reader.TryRead(out var left))
+                {
+                    left.Release();
+                    left.Done.TrySetException(new ObjectDisposedException(nameof(TrackletEncoder), "the encoder stopped."));
+                }
+                stopped.TrySetResult();
+            }
         }
     }
 
