@@ -12,5 +12,7 @@ BenchCommand.AddSubcommand(root, BenchIngestCommand.Create());
 BenchCommand.AddSubcommand(root, BenchSearchCommand.Create());
 BenchCommand.AddSubcommand(root, BenchDetectCommand.Create());
 BenchCommand.AddSubcommand(root, BenchTrackCommand.Create());
+BenchCommand.AddSubcommand(root, BenchEncodeCommand.Create());
+BenchCommand.AddSubcommand(root, BenchRankCommand.Create());
 BenchCommand.AddSubcommand(root, BenchPipelineCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -9,10 +9,11 @@ using static TorchSharp.torch;
 namespace ReId.ReidEncoder;
 
 /// <summary>
-/// Encodes tracklets (lists of crops) into L2-normalised embeddings. Callers preprocess their crops on their
-/// own threads and queue them on a bounded channel; one dedicated inference thread (TorchSharp dispose scopes
-/// belong to one thread) gathers what is queued into batches and runs them under inference mode, each batch in
-/// its own dispose scope, so memory stays flat over a long run.
+/// Encodes tracklets (lists of crops) into L2-normalised embeddings. Callers resize their crops on their own
+/// threads and queue them on a bounded channel; a dedicated inference thread (TorchSharp dispose scopes belong
+/// to one thread) gathers what is queued into batches, ships the bytes to the device, normalises them there and
+/// runs the model under inference mode, each batch in its own dispose scope, so memory stays flat over a long
+/// run. On CUDA a second such thread prepares and copies its batch while the other's kernels run.
 /// </summary>
 public sealed class TrackletEncoder : IAsyncDisposable
 {
@@ -20,12 +21,13 @@ public sealed class TrackletEncoder : IAsyncDisposable
     private readonly ReidEncoderOptions options;
     private readonly ILogger logger;
     private readonly Channel<Request> queue;
-    private readonly Thread thread;
+    private readonly Thread[] threads;
+    private int running;
     private readonly TaskCompletionSource stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Device device;
     private readonly ScalarType dtype;
     private readonly int frames;
-    private readonly int planeFloats;
+    private readonly int cropBytes;
     private long batches;
     private long tracklets;
     private int disposed;
@@ -56,19 +58,26 @@ public sealed class TrackletEncoder : IAsyncDisposable
         {
             throw new ArgumentException($"Encoder:MaxBatchCrops: {options.MaxBatchCrops} is below the model's {frames} frames per tracklet.");
         }
-        planeFloats = 3 * config.InputHeight * config.InputWidth;
+        cropBytes = 3 * config.InputHeight * config.InputWidth;
         dtype = options.Fp16 ? ScalarType.Float16 : ScalarType.Float32;
         if (options.CpuThreads > 0) set_num_threads(options.CpuThreads);
         model.Model.eval();
         ModuleExtensionMethods.to(model.Model, device, dtype);
 
+        int threadCount = options.InferenceThreads > 0 ? options.InferenceThreads : device.type == DeviceType.CUDA ? 2 : 1;
         queue = Channel.CreateBounded<Request>(new BoundedChannelOptions(options.QueueCapacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
-            SingleReader = true,
+            SingleReader = threadCount == 1,
         });
-        thread = new Thread(Run) { IsBackground = true, Name = "reid-encoder" };
-        thread.Start();
+        // One thread on the CPU (libtorch already uses every core inside an operation); two on CUDA.
+        threads = new Thread[threadCount];
+        running = threads.Length;
+        for (int i = 0; i < threads.Length; i++)
+        {
+            threads[i] = new Thread(Run) { IsBackground = true, Name = $"reid-encoder-{i}" };
+            threads[i].Start();
+        }
         Log.Started(this.logger, ModelVersion, device.ToString(), options.Fp16 ? "fp16" : "fp32", frames);
     }
 
@@ -146,18 +155,17 @@ public sealed class TrackletEncoder : IAsyncDisposable
         // The trunk runs once per distinct crop; repeated frames are gathered from its output.
         var distinct = picked.Distinct().ToArray();
         var frameIndex = picked.Select(p => Array.IndexOf(distinct, p)).ToArray();
-        var pixels = ArrayPool<float>.Shared.Rent(distinct.Length * planeFloats);
+        var pixels = ArrayPool<byte>.Shared.Rent(distinct.Length * cropBytes);
         try
         {
             for (int i = 0; i < distinct.Length; i++)
             {
-                CropPreprocessor.Fill(crops[distinct[i]], model.Description.Pixels, config.InputHeight, config.InputWidth,
-                    pixels.AsSpan(i * planeFloats, planeFloats));
+                CropPreprocessor.FillBytes(crops[distinct[i]], config.InputHeight, config.InputWidth, pixels.AsSpan(i * cropBytes, cropBytes));
             }
         }
         catch
         {
-            ArrayPool<float>.Shared.Return(pixels);
+            ArrayPool<byte>.Shared.Return(pixels);
             throw;
         }
         return new Request(pixels, distinct.Length, frameIndex, cancellationToken);
@@ -168,22 +176,30 @@ public sealed class TrackletEncoder : IAsyncDisposable
         try
         {
             using var inference = inference_mode();
-            using var staging = empty([options.MaxBatchCrops, 3, model.Description.Architecture.InputHeight, model.Description.Architecture.InputWidth], ScalarType.Float32);
+            var config = model.Description.Architecture;
+            using var staging = Staging(options.MaxBatchCrops, config);
             var batch = new List<Request>();
+            Request? held = null;
             // A dedicated thread may block: waiting here keeps every tensor operation on this one thread.
-            while (queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+            while (held is not null || queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
             {
                 batch.Clear();
                 int crops = 0;
-                while (batch.Count < options.MaxBatchTracklets && queue.Reader.TryPeek(out var next)
-                       && (batch.Count == 0 || crops + next.Distinct <= options.MaxBatchCrops))
+                while (batch.Count < options.MaxBatchTracklets)
                 {
-                    queue.Reader.TryRead(out _);
+                    Request? next = held;
+                    held = null;
+                    if (next is null && !queue.Reader.TryRead(out next)) break;
                     if (next.Cancellation.IsCancellationRequested)
                     {
                         next.Release();
                         next.Done.TrySetCanceled(next.Cancellation);
                         continue;
+                    }
+                    if (batch.Count > 0 && crops + next.Distinct > options.MaxBatchCrops)
+                    {
+                        held = next; // starts the next batch
+                        break;
                     }
                     batch.Add(next);
                     crops += next.Distinct;
@@ -204,9 +220,41 @@ public sealed class TrackletEncoder : IAsyncDisposable
                 }
             }
         }
+        catch (Exception e)
+        {
+            // This thread cannot go on (out of memory, say): stop taking work so that no caller waits forever.
+            Log.BatchFailed(logger, e, 0);
+            queue.Writer.TryComplete(e);
+        }
         finally
         {
-            stopped.TrySetResult();
+            if (Interlocked.Decrement(ref running) == 0)
+            {
+                queue.Writer.TryComplete();
+                while (queue.Reader.TryRead(out var left))
+                {
+                    left.Release();
+                    left.Done.TrySetException(new ObjectDisposedException(nameof(TrackletEncoder), "the encoder stopped."));
+                }
+                stopped.TrySetResult();
+            }
+        }
+    }
+
+    /// <summary>Host buffer for one batch of crop bytes; page-locked on CUDA so that the copy to the device is fast.</summary>
+    private Tensor Staging(int crops, DrsaConfig config)
+    {
+        var pageable = empty([crops, config.InputHeight, config.InputWidth, 3], ScalarType.Byte);
+        if (device.type != DeviceType.CUDA) return pageable;
+        try
+        {
+            var pinned = pageable.pin_memory();
+            pageable.Dispose();
+            return pinned;
+        }
+        catch (ExternalException)
+        {
+            return pageable; // no page-locked memory to be had: copies are slower, results the same
         }
     }
 
@@ -219,10 +267,10 @@ public sealed class TrackletEncoder : IAsyncDisposable
         {
             var r = batch[b];
             for (int n = 0; n < frames; n++) index[(b * frames) + n] = total + r.FrameIndex[n];
-            CopyInto(staging, total * planeFloats, r.Pixels.AsSpan(0, r.Distinct * planeFloats));
+            r.Pixels.AsSpan(0, r.Distinct * cropBytes).CopyTo(staging.bytes.Slice(total * cropBytes));
             total += r.Distinct;
         }
-        var images = staging.narrow(0, 0, total).to(dtype, device);
+        var images = CropPreprocessor.Normalize(staging.narrow(0, 0, total).to(device), model.Description.Pixels, dtype);
         var maps = model.Model.Trunk.forward(images);
         var gathered = maps.index_select(0, tensor(index, device: device))
             .reshape(batch.Count, frames, maps.shape[1], maps.shape[2], maps.shape[3]);
@@ -234,16 +282,11 @@ public sealed class TrackletEncoder : IAsyncDisposable
         for (int b = 0; b < batch.Count; b++) batch[b].Done.TrySetResult(embeddings.AsSpan(b * size, size).ToArray());
     }
 
-    private static void CopyInto(Tensor staging, int offsetFloats, ReadOnlySpan<float> values)
+    private sealed class Request(byte[] pixels, int distinct, int[] frameIndex, CancellationToken cancellation)
     {
-        values.CopyTo(MemoryMarshal.Cast<byte, float>(staging.bytes).Slice(offsetFloats, values.Length));
-    }
+        private byte[]? pixels = pixels;
 
-    private sealed class Request(float[] pixels, int distinct, int[] frameIndex, CancellationToken cancellation)
-    {
-        private float[]? pixels = pixels;
-
-        public float[] Pixels => pixels ?? throw new InvalidOperationException("request already released.");
+        public byte[] Pixels => pixels ?? throw new InvalidOperationException("request already released.");
 
         public int Distinct { get; } = distinct;
 
@@ -256,7 +299,7 @@ public sealed class TrackletEncoder : IAsyncDisposable
         public void Release()
         {
             var p = Interlocked.Exchange(ref pixels, null);
-            if (p is not null) ArrayPool<float>.Shared.Return(p);
+            if (p is not null) ArrayPool<byte>.Shared.Return(p);
         }
     }
 }
