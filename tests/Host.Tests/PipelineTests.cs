@@ -77,7 +77,7 @@ public sealed class PipelineTests
                     var frame = new Frame(id, i, t0.AddSeconds(i / 10.0), counter);
                     try
                     {
-                        await _channel.Writer.WriteAsync(frame, cancellationToken);
+                        await _channel.Writer.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
                     }
                     catch
                     {
@@ -228,10 +228,14 @@ public sealed class PipelineTests
         using var cts = new CancellationTokenSource();
 
         var run = pipeline.RunAsync(cts.Token);
-        while (pipeline.Metrics.Sightings.GetValueOrDefault("a") < 2)
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (pipeline.Metrics.Sightings.GetValueOrDefault("a") < 2 && !run.IsCompleted && waited.Elapsed < TimeSpan.FromSeconds(60))
         {
             await Task.Delay(10);
         }
+
+        Assert.That(run.IsCompleted, Is.False, "the pipeline runs until cancelled");
+        Assert.That(pipeline.Metrics.Sightings.GetValueOrDefault("a"), Is.GreaterThanOrEqualTo(2), "sightings were stored while it ran");
 
         await cts.CancelAsync();
 

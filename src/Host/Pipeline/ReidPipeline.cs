@@ -101,8 +101,9 @@ internal sealed partial class ReidPipeline
             }
         }
 
-        var cameraRuns = _cameras.Select(c => Guard(RunCameraAsync(c, token))).ToList();
-        var pumps = _cameras.Select(c => Guard(PumpAsync(c, detectQueue, token))).ToList();
+        // Every stage starts on the thread pool, never on the caller's synchronization context.
+        var cameraRuns = _cameras.Select(c => Guard(Task.Run(() => RunCameraAsync(c, token), CancellationToken.None))).ToList();
+        var pumps = _cameras.Select(c => Guard(Task.Run(() => PumpAsync(c, detectQueue, token), CancellationToken.None))).ToList();
         var pumpsDone = Task.WhenAll(pumps).ContinueWith(_ => detectQueue.Complete(), TaskScheduler.Default);
 
         var detect = Guard(Task.Factory.StartNew(
@@ -113,11 +114,13 @@ internal sealed partial class ReidPipeline
         var tracking = _cameras.Select(c =>
         {
             var tracker = _trackerFactory(c.Id);
-            return Guard(Supervise($"tracking[{c.Id}]", Metrics.Tracking, ct => TrackLoopAsync(c.Id, tracker, trackQueues[c.Id], encodeQueue, ct), token));
+            return Guard(Task.Run(
+                () => Supervise($"tracking[{c.Id}]", Metrics.Tracking, ct => TrackLoopAsync(c.Id, tracker, trackQueues[c.Id], encodeQueue, ct), token),
+                CancellationToken.None));
         }).ToList();
         var trackingDone = Task.WhenAll(tracking).ContinueWith(_ => encodeQueue.Complete(), TaskScheduler.Default);
 
-        var encode = Guard(Supervise("encoder", Metrics.Encoder, ct => EncodeLoopAsync(encodeQueue, ct), token));
+        var encode = Guard(Task.Run(() => Supervise("encoder", Metrics.Encoder, ct => EncodeLoopAsync(encodeQueue, ct), token), CancellationToken.None));
 
         await Task.WhenAll([.. cameraRuns, .. pumps, pumpsDone, detect, .. tracking, trackingDone, encode]).ConfigureAwait(false);
 
