@@ -53,15 +53,26 @@ internal static class DemoCommand
             }
 
             using var loggerFactory = CommandSupport.CreateLoggerFactory();
-            var code = await ProcessCommand.RunAsync(options, fast: false, loggerFactory, Console.Out, cancellationToken).ConfigureAwait(false);
-            if (code != 0 || parse.GetValue(noServe))
+            await using var service = ReidService.Create(options, loggerFactory, EncoderAdapter.Create);
+            Console.WriteLine($"reid demo: processing 2 cameras (detector: {service.DetectorDescription}; encoder {service.Embedder.ModelVersion})");
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            try
             {
-                return code;
+                await service.RunPipelineAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (PipelineFailedException e)
+            {
+                Console.Error.WriteLine($"reid demo: {e.Message}");
+                return 1;
             }
 
-            // Serve what was stored: the store folder stays, the cameras have ended.
-            options.Cameras.Clear();
-            await using var service = ReidService.Create(options, loggerFactory, EncoderAdapter.Create);
+            Console.WriteLine(ProcessCommand.Summary(service.Pipeline.Metrics, clock.Elapsed));
+            if (parse.GetValue(noServe))
+            {
+                return 0;
+            }
+
+            // The same service answers: its cameras show as stopped, its metrics stay.
             Uri url;
             try
             {

@@ -105,7 +105,7 @@ internal static class QueryCommand
                 {
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"{hit.GetProperty("score").GetSingle(),6:0.000}  {hit.GetProperty("camera").GetString(),-12} {hit.GetProperty("track").GetInt64(),6}  " +
-                        $"{hit.GetProperty("firstSeen").GetDateTimeOffset():u,-24} {hit.GetProperty("lastSeen").GetDateTimeOffset():u,-24} {hit.GetProperty("id").GetString()}"));
+                        $"{hit.GetProperty("firstSeen").GetDateTimeOffset(),-24:u} {hit.GetProperty("lastSeen").GetDateTimeOffset(),-24:u} {hit.GetProperty("id").GetString()}"));
                 }
 
                 return 0;
