@@ -98,6 +98,7 @@ public sealed partial class IdentityLinker
                 ExcludeCamera = s.Camera,
             }, cancellationToken).ConfigureAwait(false);
 
+            var rejected = candidates.Count == 0 ? [] : await RejectedPartnersAsync(cancellationToken).ConfigureAwait(false);
             foreach (var c in candidates)
             {
                 if (!await IsMutualBestAsync(s, c, cancellationToken).ConfigureAwait(false))
@@ -108,7 +109,6 @@ public sealed partial class IdentityLinker
                 var members = c.IdentityId is { } id
                     ? await _store.GetIdentitySightingsAsync(id, cancellationToken).ConfigureAwait(false)
                     : [];
-                var rejected = await RejectedPartnersAsync(cancellationToken).ConfigureAwait(false);
                 if (members.Any(m => Conflicts(m.Camera, m.Track, m.FirstSeen, m.LastSeen, s) || rejected.Contains((m.Id, s.Id))) ||
                     Conflicts(c.Camera, c.Track, c.FirstSeen, c.LastSeen, s) || rejected.Contains((c.SightingId, s.Id)))
                 {

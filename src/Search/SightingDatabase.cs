@@ -15,7 +15,9 @@ internal sealed class SightingDatabase : IDisposable
 {
     private const int SchemaVersion = 1;
     private readonly SqliteConnection _connection;
+    private readonly SqliteConnection _reader;
     private readonly Lock _lock = new();
+    private readonly Lock _readLock = new();
 
     public SightingDatabase(string path)
     {
@@ -29,35 +31,54 @@ internal sealed class SightingDatabase : IDisposable
             Pooling = false,
         }.ToString());
         _connection.Open();
-        Execute("PRAGMA journal_mode=WAL;");
-        Execute("PRAGMA synchronous=FULL;");
-        Execute("PRAGMA busy_timeout=5000;");
-        Execute("""
-            CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-            CREATE TABLE IF NOT EXISTS sightings(
-              id BLOB NOT NULL UNIQUE, model_version TEXT NOT NULL, camera TEXT NOT NULL, track INTEGER NOT NULL,
-              first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, identity BLOB, embedding BLOB NOT NULL,
-              samples BLOB NOT NULL, has_thumbnail INTEGER NOT NULL);
-            CREATE INDEX IF NOT EXISTS sightings_last_seen ON sightings(last_seen);
-            CREATE INDEX IF NOT EXISTS sightings_identity ON sightings(identity) WHERE identity IS NOT NULL;
-            CREATE TABLE IF NOT EXISTS thumbnails(sighting_id BLOB PRIMARY KEY, jpeg BLOB NOT NULL);
-            CREATE TABLE IF NOT EXISTS crops(
-              sighting_id BLOB NOT NULL, seq INTEGER NOT NULL, time INTEGER NOT NULL, kept_at INTEGER NOT NULL,
-              bgr BLOB NOT NULL, PRIMARY KEY(sighting_id, seq));
-            CREATE INDEX IF NOT EXISTS crops_kept_at ON crops(kept_at);
-            CREATE TABLE IF NOT EXISTS feedback(
-              seq INTEGER PRIMARY KEY AUTOINCREMENT, sighting_a BLOB NOT NULL, sighting_b BLOB NOT NULL,
-              decision INTEGER NOT NULL, decided_at INTEGER NOT NULL, model_version TEXT NOT NULL);
-            """);
-        using var cmd = Command("SELECT value FROM meta WHERE key='schema'");
-        var version = cmd.ExecuteScalar() as string;
-        if (version is null)
+        _reader = new SqliteConnection(_connection.ConnectionString);
+        try
         {
-            Execute($"INSERT INTO meta(key, value) VALUES('schema', '{SchemaVersion}')");
+            Execute("PRAGMA journal_mode=WAL;");
+            Execute("PRAGMA synchronous=FULL;");
+            Execute("PRAGMA busy_timeout=5000;");
+            Execute("""
+                CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                CREATE TABLE IF NOT EXISTS sightings(
+                  id BLOB NOT NULL UNIQUE, model_version TEXT NOT NULL, camera TEXT NOT NULL, track INTEGER NOT NULL,
+                  first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, identity BLOB, embedding BLOB NOT NULL,
+                  samples BLOB NOT NULL, has_thumbnail INTEGER NOT NULL);
+                CREATE INDEX IF NOT EXISTS sightings_last_seen ON sightings(last_seen);
+                CREATE INDEX IF NOT EXISTS sightings_identity ON sightings(identity) WHERE identity IS NOT NULL;
+                CREATE TABLE IF NOT EXISTS thumbnails(sighting_id BLOB PRIMARY KEY, jpeg BLOB NOT NULL);
+                CREATE TABLE IF NOT EXISTS crops(
+                  sighting_id BLOB NOT NULL, seq INTEGER NOT NULL, time INTEGER NOT NULL, kept_at INTEGER NOT NULL,
+                  bgr BLOB NOT NULL, PRIMARY KEY(sighting_id, seq));
+                CREATE INDEX IF NOT EXISTS crops_kept_at ON crops(kept_at);
+                CREATE TABLE IF NOT EXISTS feedback(
+                  seq INTEGER PRIMARY KEY AUTOINCREMENT, sighting_a BLOB NOT NULL, sighting_b BLOB NOT NULL,
+                  decision INTEGER NOT NULL, decided_at INTEGER NOT NULL, model_version TEXT NOT NULL);
+                """);
+            using var cmd = Command("SELECT value FROM meta WHERE key='schema'");
+            var version = cmd.ExecuteScalar() as string;
+            if (version is null)
+            {
+                Execute($"INSERT INTO meta(key, value) VALUES('schema', '{SchemaVersion}')");
+            }
+            else if (version != SchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            {
+                throw new SightingStoreException($"The sighting database {full} has schema version {version}; this build reads version {SchemaVersion}.");
+            }
+
+            // A second connection for reads: under WAL a reader sees the last commit and never waits for a writer,
+            // so searches stay fast while a batch is being stored.
+            _reader.Open();
+            using (var pragma = _reader.CreateCommand())
+            {
+                pragma.CommandText = "PRAGMA busy_timeout=5000;";
+                pragma.ExecuteNonQuery();
+            }
         }
-        else if (version != SchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture))
+        catch
         {
-            throw new SightingStoreException($"The sighting database {full} has schema version {version}; this build reads version {SchemaVersion}.");
+            _reader.Dispose();
+            _connection.Dispose();
+            throw;
         }
 
         FilePath = full;
@@ -174,9 +195,9 @@ internal sealed class SightingDatabase : IDisposable
 
     public Sighting? Get(Guid id)
     {
-        lock (_lock)
+        lock (_readLock)
         {
-            using var cmd = Command($"SELECT {SightingColumns} FROM sightings WHERE id = $id");
+            using var cmd = ReadCommand($"SELECT {SightingColumns} FROM sightings WHERE id = $id");
             cmd.Parameters.AddWithValue("$id", id.ToByteArray(bigEndian: true));
             using var reader = cmd.ExecuteReader();
             if (!reader.Read())
@@ -197,11 +218,11 @@ internal sealed class SightingDatabase : IDisposable
             return result;
         }
 
-        lock (_lock)
+        lock (_readLock)
         {
             foreach (var chunk in ids.Chunk(500))
             {
-                using var cmd = Command("");
+                using var cmd = ReadCommand("");
                 var names = new string[chunk.Length];
                 for (var i = 0; i < chunk.Length; i++)
                 {
@@ -224,9 +245,9 @@ internal sealed class SightingDatabase : IDisposable
 
     public List<Sighting> GetIdentity(Guid identity)
     {
-        lock (_lock)
+        lock (_readLock)
         {
-            using var cmd = Command($"SELECT {SightingColumns} FROM sightings WHERE identity = $identity ORDER BY first_seen, last_seen");
+            using var cmd = ReadCommand($"SELECT {SightingColumns} FROM sightings WHERE identity = $identity ORDER BY first_seen, last_seen");
             cmd.Parameters.AddWithValue("$identity", identity.ToByteArray(bigEndian: true));
             using var reader = cmd.ExecuteReader();
             var list = new List<Sighting>();
@@ -245,9 +266,9 @@ internal sealed class SightingDatabase : IDisposable
 
     public byte[]? GetThumbnail(Guid id)
     {
-        lock (_lock)
+        lock (_readLock)
         {
-            using var cmd = Command("SELECT jpeg FROM thumbnails WHERE sighting_id = $id");
+            using var cmd = ReadCommand("SELECT jpeg FROM thumbnails WHERE sighting_id = $id");
             cmd.Parameters.AddWithValue("$id", id.ToByteArray(bigEndian: true));
             return cmd.ExecuteScalar() as byte[];
         }
@@ -345,9 +366,9 @@ internal sealed class SightingDatabase : IDisposable
 
     public List<KeptCrop> GetCrops(Guid sightingId)
     {
-        lock (_lock)
+        lock (_readLock)
         {
-            using var cmd = Command("SELECT time, bgr FROM crops WHERE sighting_id = $id ORDER BY time, seq");
+            using var cmd = ReadCommand("SELECT time, bgr FROM crops WHERE sighting_id = $id ORDER BY time, seq");
             cmd.Parameters.AddWithValue("$id", sightingId.ToByteArray(bigEndian: true));
             using var reader = cmd.ExecuteReader();
             var list = new List<KeptCrop>();
@@ -386,9 +407,9 @@ internal sealed class SightingDatabase : IDisposable
 
     public List<LinkFeedback> GetFeedback()
     {
-        lock (_lock)
+        lock (_readLock)
         {
-            using var cmd = Command("SELECT sighting_a, sighting_b, decision, decided_at, model_version FROM feedback ORDER BY seq");
+            using var cmd = ReadCommand("SELECT sighting_a, sighting_b, decision, decided_at, model_version FROM feedback ORDER BY seq");
             using var reader = cmd.ExecuteReader();
             var list = new List<LinkFeedback>();
             while (reader.Read())
@@ -440,7 +461,11 @@ internal sealed class SightingDatabase : IDisposable
     {
         lock (_lock)
         {
-            _connection.Dispose();
+            lock (_readLock)
+            {
+                _reader.Dispose();
+                _connection.Dispose();
+            }
         }
     }
 
@@ -470,6 +495,13 @@ internal sealed class SightingDatabase : IDisposable
 
             return list;
         }
+    }
+
+    private SqliteCommand ReadCommand(string sql)
+    {
+        var cmd = _reader.CreateCommand();
+        cmd.CommandText = sql;
+        return cmd;
     }
 
     private SqliteCommand Command(string sql, SqliteTransaction? tx = null)

@@ -17,6 +17,7 @@ internal sealed class VectorIndex
     private readonly List<Row> _rows = [];
     private readonly Dictionary<Guid, int> _rowOfId = [];
     private readonly Dictionary<string, CameraRows> _cameras = new(StringComparer.Ordinal);
+    private readonly List<CameraRows> _cameraList = [];
 
     public int Count => _rowOfId.Count;
 
@@ -32,11 +33,12 @@ internal sealed class VectorIndex
         normalised.CopyTo(_segments[^1].AsSpan(slot * Sighting.Dimension, Sighting.Dimension));
         if (!_cameras.TryGetValue(camera, out var rows))
         {
-            rows = new CameraRows(camera);
+            rows = new CameraRows(camera, _cameraList.Count);
             _cameras.Add(camera, rows);
+            _cameraList.Add(rows);
         }
 
-        _rows.Add(new Row(id, firstMs, lastMs, track, rows));
+        _rows.Add(new Row(id, firstMs, lastMs, track, rows.Index));
         _rowOfId.Add(id, row);
         rows.Insert(row, firstMs, lastMs - firstMs, _rows);
     }
@@ -50,7 +52,7 @@ internal sealed class VectorIndex
 
         var rows = CollectionsMarshal.AsSpan(_rows);
         rows[row].Deleted = true;
-        rows[row].Camera.Deleted++;
+        _cameraList[rows[row].Camera].Deleted++;
         return true;
     }
 
@@ -69,14 +71,15 @@ internal sealed class VectorIndex
     public ReadOnlySpan<float> Vector(int row) =>
         _segments[row / SegmentRows].AsSpan(row % SegmentRows * Sighting.Dimension, Sighting.Dimension);
 
-    /// <summary>Rows of the best matches, highest score first.</summary>
+    /// <summary>Ids of the best matches with their scores, highest first.</summary>
     public List<(Guid Id, float Score)> Search(SightingQuery q)
     {
         long from = q.From is { } f ? SightingDatabase.ToMs(f) : long.MinValue;
         long to = q.To is { } t ? SightingDatabase.ToMs(t) : long.MaxValue;
-        var work = new List<(CameraRows Camera, int Start, int End)>();
+        var selected = new bool[_cameraList.Count];
+        var work = new List<(CameraRows? Camera, int Start, int End)>();
         IEnumerable<CameraRows> cameras = q.Cameras is null
-            ? _cameras.Values
+            ? _cameraList
             : q.Cameras.Distinct(StringComparer.Ordinal).Select(c => _cameras.GetValueOrDefault(c)).OfType<CameraRows>();
         var total = 0;
         foreach (var camera in cameras)
@@ -85,6 +88,8 @@ internal sealed class VectorIndex
             {
                 continue;
             }
+
+            selected[camera.Index] = true;
 
             // Overlap with [from, to]: starts at or before `to`, ends at or after `from`. Rows are sorted by start,
             // so anything starting before from - longest duration cannot reach `from`.
@@ -97,45 +102,73 @@ internal sealed class VectorIndex
             }
         }
 
+        // When the filters leave a good part of all rows, one pass in storage order is faster than hopping
+        // through the per-camera lists: vectors are read sequentially.
+        if (total > _rows.Count / 4)
+        {
+            work.Clear();
+            for (var s = 0; s < _rows.Count; s += SegmentRows)
+            {
+                work.Add((null, s, Math.Min(_rows.Count, s + SegmentRows)));
+            }
+        }
+
         var k = q.K;
         var query = q.Embedding;
-        long? excludeTrack = q.ExcludeTrack is { } et ? et.Track : null;
-        string? excludeTrackCamera = q.ExcludeTrack?.Camera;
+        var minScore = q.MinSimilarity;
+        var excludeTrack = q.ExcludeTrack is { } et && _cameras.TryGetValue(et.Camera, out var etCamera) ? (etCamera.Index, et.Track) : (-1, 0L);
         var heaps = new List<PriorityQueue<int, float>>();
         var gate = new Lock();
 
-        void Scan((CameraRows Camera, int Start, int End) item, PriorityQueue<int, float> heap)
+        void Scan((CameraRows? Camera, int Start, int End) item, PriorityQueue<int, float> heap)
         {
             var rows = CollectionsMarshal.AsSpan(_rows);
-            var list = item.Camera.RowSpan;
-            var skipTrack = excludeTrackCamera == item.Camera.Name;
-            for (var i = item.Start; i < item.End; i++)
+            if (item.Camera is { } camera)
             {
-                var row = list[i];
-                ref readonly var r = ref rows[row];
-                if (r.Deleted || r.LastMs < from || (skipTrack && r.Track == excludeTrack))
+                var list = camera.RowSpan;
+                for (var i = item.Start; i < item.End; i++)
                 {
-                    continue;
+                    Consider(list[i], rows, heap);
                 }
-
-                var score = TensorPrimitives.Dot(Vector(row), query);
-                if (score < q.MinSimilarity)
+            }
+            else
+            {
+                for (var row = item.Start; row < item.End; row++)
                 {
-                    continue;
-                }
-
-                if (heap.Count < k)
-                {
-                    heap.Enqueue(row, score);
-                }
-                else if (heap.TryPeek(out _, out var worst) && score > worst)
-                {
-                    heap.DequeueEnqueue(row, score);
+                    ref readonly var r = ref rows[row];
+                    if (selected[r.Camera] && r.FirstMs <= to)
+                    {
+                        Consider(row, rows, heap);
+                    }
                 }
             }
         }
 
-        if (total >= ParallelThreshold && Environment.ProcessorCount > 1)
+        void Consider(int row, ReadOnlySpan<Row> rows, PriorityQueue<int, float> heap)
+        {
+            ref readonly var r = ref rows[row];
+            if (r.Deleted || r.LastMs < from || (r.Camera == excludeTrack.Item1 && r.Track == excludeTrack.Item2))
+            {
+                return;
+            }
+
+            var score = TensorPrimitives.Dot(Vector(row), query);
+            if (score < minScore)
+            {
+                return;
+            }
+
+            if (heap.Count < k)
+            {
+                heap.Enqueue(row, score);
+            }
+            else if (heap.TryPeek(out _, out var worst) && score > worst)
+            {
+                heap.DequeueEnqueue(row, score);
+            }
+        }
+
+        if (Math.Min(total, _rows.Count) >= ParallelThreshold && Environment.ProcessorCount > 1)
         {
             Parallel.ForEach(work, () => new PriorityQueue<int, float>(k + 1), (item, _, heap) =>
             {
@@ -178,27 +211,26 @@ internal sealed class VectorIndex
         return merged;
     }
 
-    /// <summary>Approximate managed bytes held per stored row beyond its vector (for the benchmark's report).</summary>
-    public static int OverheadBytesPerRow => 48 + 4 + 24;
-
     private static long SaturatingSubtract(long a, long b) => a < long.MinValue + b ? long.MinValue : a - b;
 
-    private struct Row(Guid id, long firstMs, long lastMs, long track, CameraRows camera)
+    private struct Row(Guid id, long firstMs, long lastMs, long track, int camera)
     {
         public readonly Guid Id = id;
         public readonly long FirstMs = firstMs;
         public readonly long LastMs = lastMs;
         public readonly long Track = track;
-        public readonly CameraRows Camera = camera;
+        public readonly int Camera = camera;
         public bool Deleted;
     }
 
     /// <summary>A camera's rows ordered by start time (ties by insertion).</summary>
-    private sealed class CameraRows(string name)
+    private sealed class CameraRows(string name, int index)
     {
         private List<int> _rows = [];
 
         public string Name { get; } = name;
+
+        public int Index { get; } = index;
 
         public long MaxDurationMs { get; private set; }
 

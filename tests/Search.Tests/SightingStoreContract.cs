@@ -397,6 +397,35 @@ public abstract class SightingStoreContract
         Assert.That(await Store.GetFeedbackAsync(), Is.EqualTo(new[] { f1, f2 }));
     }
 
+    [Test]
+    public async Task Add_ConcurrentWithSearches_StoresEverythingAndSearchesSucceed()
+    {
+        var person = new Synthetic(19).Person();
+        var writers = Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
+        {
+            var syn = new Synthetic(100 + w);
+            for (var b = 0; b < 10; b++)
+            {
+                await Store.AddAsync(Enumerable.Range(0, 20).Select(i => syn.Sighting("w" + w, b * 20 + i, b, syn.View(person))).ToList());
+            }
+        })).ToList();
+        var searches = 0;
+        var reader = Task.Run(async () =>
+        {
+            while (!writers.TrueForAll(t => t.IsCompleted))
+            {
+                await Store.SearchAsync(new SightingQuery(Synthetic.Model, person) { K = 5 });
+                searches++;
+            }
+        });
+
+        await Task.WhenAll([.. writers, reader]);
+
+        Assert.That(await Store.CountAsync(), Is.EqualTo(800));
+        Assert.That(searches, Is.Positive);
+        Assert.That(await Store.SearchAsync(new SightingQuery(Synthetic.Model, person) { K = 800 }), Has.Count.EqualTo(800));
+    }
+
     internal static KeptCrop Crop(DateTimeOffset time, byte fill)
     {
         var bytes = new byte[KeptCrop.ByteLength];
