@@ -49,6 +49,8 @@ public sealed class EndToEndTests
             options.Store.Path = Path.Combine(work, "data");
             options.Http.Port = 0;
             options.Encoder.ModelPath = Environment.GetEnvironmentVariable("REID_ENCODER_MODEL") ?? "";
+            // Camera B is a mirror image of A's scene.
+            options.Encoder.FlipAverage = true;
             ConfigurationLoader.Validate(options);
 
             using var loggerFactory = LoggerFactory.Create(l => l.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole());

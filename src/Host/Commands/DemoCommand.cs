@@ -110,6 +110,8 @@ internal static class DemoCommand
         options.Detection.ModelPath = CommandSupport.YoloxModel();
         options.Detection.FpsPerCamera = 5;
         options.Detection.QueueCapacity = 64;
+        // The second camera is a mirror image of the first.
+        options.Encoder.FlipAverage = true;
         options.Store.Path = dataFolder;
         options.Http.Port = port;
         return options;

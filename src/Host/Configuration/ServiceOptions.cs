@@ -71,8 +71,9 @@ public sealed class EncoderSection
     public int BatchSize { get; set; } = 8;
     public int QueueCapacity { get; set; } = 64;
     /// <summary>Embed each tracklet's crops and their mirror images and average the two (test-time flip
-    /// augmentation): twice the encoder work, an embedding that does not depend on the walking direction.</summary>
-    public bool FlipAverage { get; set; } = true;
+    /// augmentation): an embedding that does not depend on the walking direction or a mirrored view, for twice the
+    /// encoder work (on 2 CPU cores: 4 live cameras in real time without it, 3 with it).</summary>
+    public bool FlipAverage { get; set; }
     /// <summary>Load a changed model file into the running service.</summary>
     public bool WatchModelFile { get; set; } = true;
 }
