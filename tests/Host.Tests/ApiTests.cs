@@ -275,6 +275,30 @@ public sealed class ApiTests
     }
 
     [Test]
+    public async Task QueryCommand_Sighting_PrintsTheMatchesWithScores()
+    {
+        var root = new System.CommandLine.RootCommand();
+        root.Subcommands.Add(ReId.Host.Commands.QueryCommand.Create());
+        var output = new StringWriter();
+        var console = Console.Out;
+        Console.SetOut(output);
+        int code;
+        try
+        {
+            code = await root.Parse(["query", "--sighting", _redA, "--url", _server.Address.ToString(), "--key", Key]).InvokeAsync();
+        }
+        finally
+        {
+            Console.SetOut(console);
+        }
+
+        var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(code, Is.Zero, output.ToString());
+        Assert.That(lines[0], Does.Contain("score").And.Contain("camera"));
+        Assert.That(lines[1], Does.Contain("hall").And.Contain(_redB).And.Contain("2026-05-01 12:00:30"));
+    }
+
+    [Test]
     public async Task Page_IsServedWithoutKeyAndExplainsIt()
     {
         using var anonymous = new HttpClient { BaseAddress = _server.Address };
