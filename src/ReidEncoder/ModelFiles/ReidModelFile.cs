@@ -1,0 +1,195 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ReId.ReidEncoder;
+
+/// <summary>
+/// The model file: "REIDDRSA", format revision (int32), description length (int32), the description as UTF-8
+/// JSON, weights length (int64), the TorchSharp state dict, then the SHA-256 of everything before it. The
+/// trunk's weights are left out when the description says they are the stock ImageNet ones.
+/// </summary>
+public static class ReidModelFile
+{
+    private static readonly byte[] Magic = "REIDDRSA"u8.ToArray();
+    private const int MaxDescriptionBytes = 1 << 20;
+
+    internal static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    /// <summary>Writes the model and its description to path (through a temporary file, so a crash leaves no half file).</summary>
+    public static void Save(ReidModel model, string path)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var description = model.Description;
+        if (description.StockTrunk && model.Model.TrunkSource != TrunkWeights.ImageNet)
+        {
+            throw new InvalidOperationException(
+                $"the description says the trunk is the stock {ImageNetResNet18.WeightsId}, but this model's trunk was not built from it; set TrunkWeights to \"{ReidModelDescription.InFile}\".");
+        }
+        using var weights = new MemoryStream();
+        model.Model.save(weights, skip: description.StockTrunk ? TrunkKeys(model.Model) : null);
+        var header = JsonSerializer.SerializeToUtf8Bytes(description, Json);
+
+        var full = Path.GetFullPath(path);
+        var temp = full + ".tmp";
+        using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write))
+        using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
+        {
+            void Write(ReadOnlySpan<byte> bytes)
+            {
+                file.Write(bytes);
+                hash.AppendData(bytes);
+            }
+            Write(Magic);
+            Write(BitConverter.GetBytes(ReidModelDescription.CurrentFormatVersion));
+            Write(BitConverter.GetBytes(header.Length));
+            Write(header);
+            Write(BitConverter.GetBytes(weights.Length));
+            Write(weights.GetBuffer().AsSpan(0, (int)weights.Length));
+            file.Write(hash.GetHashAndReset());
+        }
+        File.Move(temp, full, overwrite: true);
+    }
+
+    /// <summary>Reads only the description (checks the file's integrity first).</summary>
+    public static ReidModelDescription ReadDescription(string path) => Read(path).Description;
+
+    /// <summary>
+    /// Loads a model file. With <paramref name="expected"/>, refuses a file whose architecture differs from it,
+    /// naming each difference. Refuses foreign, truncated and corrupted files with a message saying which.
+    /// </summary>
+    public static ReidModel Load(string path, DrsaConfig? expected = null)
+    {
+        var (description, weights) = Read(path);
+        var config = description.Architecture;
+        if (expected is not null && expected != config)
+        {
+            throw new InvalidDataException(
+                $"{path}: the model's architecture does not match the configured one: {string.Join("; ", Differences(expected, config))}.");
+        }
+        var model = new DrsaModel(config, description.StockTrunk ? TrunkWeights.ImageNet : TrunkWeights.Random);
+        try
+        {
+            using var stream = new MemoryStream(weights, writable: false);
+            model.load(stream, strict: true, skip: description.StockTrunk ? TrunkKeys(model) : null);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or KeyNotFoundException)
+        {
+            model.Dispose();
+            throw new InvalidDataException($"{path}: the weights do not fit the architecture its description gives: {e.Message}", e);
+        }
+        return new ReidModel(model, description);
+    }
+
+    private static (ReidModelDescription Description, byte[] Weights) Read(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"model file {path} does not exist.", path);
+        var bytes = File.ReadAllBytes(path);
+        if (bytes.Length < Magic.Length || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
+        {
+            throw new InvalidDataException($"{path} is not a reid model file (it does not start with \"REIDDRSA\").");
+        }
+        int offset = Magic.Length;
+        int version = ReadInt32(bytes, ref offset, path);
+        if (version != ReidModelDescription.CurrentFormatVersion)
+        {
+            throw new InvalidDataException($"{path}: model file format {version} is not supported (this program reads format {ReidModelDescription.CurrentFormatVersion}).");
+        }
+        int headerLength = ReadInt32(bytes, ref offset, path);
+        if (headerLength is <= 0 or > MaxDescriptionBytes) throw new InvalidDataException($"{path}: bad description length {headerLength}: the file is corrupted.");
+        Require(bytes, offset, headerLength, path, "description");
+        var header = bytes.AsSpan(offset, headerLength);
+        offset += headerLength;
+        long weightsLength = ReadInt64(bytes, ref offset, path);
+        if (weightsLength < 0) throw new InvalidDataException($"{path}: bad weights length {weightsLength}: the file is corrupted.");
+        Require(bytes, offset, weightsLength + SHA256.HashSizeInBytes, path, "weights and checksum");
+        var weights = bytes.AsSpan(offset, (int)weightsLength).ToArray();
+        offset += (int)weightsLength;
+        if (offset + SHA256.HashSizeInBytes != bytes.Length)
+        {
+            throw new InvalidDataException($"{path}: {bytes.Length - offset - SHA256.HashSizeInBytes} unexpected bytes after the weights: the file is corrupted.");
+        }
+        var actual = SHA256.HashData(bytes.AsSpan(0, offset));
+        if (!actual.AsSpan().SequenceEqual(bytes.AsSpan(offset, SHA256.HashSizeInBytes)))
+        {
+            throw new InvalidDataException($"{path}: checksum mismatch: the file is corrupted.");
+        }
+        ReidModelDescription description;
+        try
+        {
+            description = JsonSerializer.Deserialize<ReidModelDescription>(header, Json)
+                ?? throw new InvalidDataException($"{path}: empty description.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: the description is not valid JSON: {e.Message}", e);
+        }
+        if (description.Format != ReidModelDescription.FormatName)
+        {
+            throw new InvalidDataException($"{path}: description format '{description.Format}' is not '{ReidModelDescription.FormatName}'.");
+        }
+        try
+        {
+            description.Architecture.Validate();
+            description.Pixels.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{path}: the description is invalid: {e.Message}", e);
+        }
+        if (string.IsNullOrWhiteSpace(description.ModelVersion)) throw new InvalidDataException($"{path}: the description has no model version.");
+        if (description.TrunkWeights != ReidModelDescription.InFile && !description.StockTrunk)
+        {
+            throw new InvalidDataException(
+                $"{path}: trunk weights '{description.TrunkWeights}' are unknown (expected '{ReidModelDescription.InFile}' or '{ImageNetResNet18.WeightsId}').");
+        }
+        return (description, weights);
+    }
+
+    private static List<string> TrunkKeys(DrsaModel model) =>
+        [.. model.state_dict().Keys.Where(k => k.StartsWith("trunk.", StringComparison.Ordinal))];
+
+    internal static IEnumerable<string> Differences(DrsaConfig expected, DrsaConfig actual)
+    {
+        foreach (var property in typeof(DrsaConfig).GetProperties())
+        {
+            if (property.GetCustomAttributes(typeof(JsonIgnoreAttribute), false).Length > 0) continue;
+            var a = property.GetValue(expected);
+            var b = property.GetValue(actual);
+            if (!Equals(a, b)) yield return $"{property.Name} is {b} in the file, {a} configured";
+        }
+    }
+
+    private static void Require(byte[] bytes, int offset, long count, string path, string what)
+    {
+        if (offset + count > bytes.Length)
+        {
+            throw new InvalidDataException(
+                $"{path} is truncated: {what} need {count} bytes at offset {offset}, the file has {bytes.Length} bytes in all.");
+        }
+    }
+
+    private static int ReadInt32(byte[] bytes, ref int offset, string path)
+    {
+        Require(bytes, offset, 4, path, "the header");
+        int value = BitConverter.ToInt32(bytes, offset);
+        offset += 4;
+        return value;
+    }
+
+    private static long ReadInt64(byte[] bytes, ref int offset, string path)
+    {
+        Require(bytes, offset, 8, path, "the header");
+        long value = BitConverter.ToInt64(bytes, offset);
+        offset += 8;
+        return value;
+    }
+}
