@@ -20,7 +20,7 @@ internal sealed record DataOptions
     public bool Unlabeled { get; init; }
 
     /// <summary>Versions of each frame in the feature cache: the plain crop and augmented ones.</summary>
-    public int Views { get; init; } = 3;
+    public int Views { get; init; } = 1;
 
     public int Seed { get; init; } = 1;
 
@@ -109,11 +109,12 @@ internal sealed class Experiment : IDisposable
         }
 
         test.EnsureTrainable("Evaluation");
-        var all = set with { Tracklets = [.. train.Tracklets, .. test.Tracklets] };
+        // the whole dataset is cached (not only the parts used now), so train, eval and ablation share one cache
+        var all = set;
         string? file = options.CacheDirectory is null
             ? null
-            : Path.Combine(options.CacheDirectory, $"features-{set.Layout}-{Fnv(Path.GetFullPath(options.Data) + trunk.Id)}-v{(forTraining ? options.Views : 1)}.bin");
-        int views = forTraining ? options.Views : 1;
+            : Path.Combine(options.CacheDirectory, $"features-{set.Layout}-{Fnv(Path.GetFullPath(options.Data) + trunk.Id)}-v{options.Views}-s{options.Seed}.bin");
+        int views = options.Views;
         var started = DateTime.UtcNow;
         int lastPercent = -1;
         var progress = new SyncProgress<(int Done, int Total)>(p =>

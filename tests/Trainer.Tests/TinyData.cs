@@ -7,7 +7,7 @@ internal sealed class TinyData : IDisposable
 {
     public TinyData()
     {
-        Root = Path.Combine(Path.GetTempPath(), "reid-train-tests", Guid.NewGuid().ToString("N"));
+        Root = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "reid-train-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Root);
     }
 

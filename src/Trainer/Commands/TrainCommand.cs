@@ -26,7 +26,7 @@ internal sealed class RecipeOptions
 
     public Option<int?> Stage1 { get; } = new("--stage1-epochs") { Description = "Epochs with uniform temporal weights before temporal attention trains; default: a third of the epochs." };
 
-    public Option<int> Views { get; } = new("--views") { Description = "Cached versions of each frame: the plain crop and augmented ones (flip, crop, erasing).", DefaultValueFactory = _ => 3 };
+    public Option<int> Views { get; } = new("--views") { Description = "Cached versions of each frame: the plain crop, then augmented ones (flip, small crop, erasing); each costs one trunk pass per frame. Training also flips and erases cells of the cached maps.", DefaultValueFactory = _ => 1 };
 
     public Option<int> K { get; } = new("-k") { Description = "Spatial attention models (regions).", DefaultValueFactory = _ => 6 };
 

@@ -144,7 +144,39 @@ public sealed class FeatureCache : IDisposable
         using var scope = NewDisposeScope();
         using var index = tensor(rows);
         var picked = Maps.index_select(0, index).to(device).to(ScalarType.Float32);
+        if (random is not null)
+        {
+            Augment(picked, random);
+        }
+
         return picked.reshape(tracklets.Count, frames, Maps.shape[1], Maps.shape[2], Maps.shape[3]).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Augmentation on cached maps, which needs no trunk pass: a horizontal flip of the map (a mirrored crop gives
+    /// nearly the mirrored map) and erasing a random block of cells (random erasing at the map's resolution).
+    /// </summary>
+    private static void Augment(Tensor maps, Random random)
+    {
+        long h = maps.shape[2], w = maps.shape[3];
+        using var noGrad = no_grad();
+        for (long i = 0; i < maps.shape[0]; i++)
+        {
+            using var frame = maps[i];
+            if (random.NextDouble() < 0.5)
+            {
+                using var flipped = frame.flip(-1);
+                frame.copy_(flipped);
+            }
+
+            if (random.NextDouble() < 0.3)
+            {
+                long eh = 1 + random.NextInt64(Math.Max(1, h / 3)), ew = 1 + random.NextInt64(Math.Max(1, w / 2));
+                long y = random.NextInt64(h - eh + 1), x = random.NextInt64(w - ew + 1);
+                using var block = frame[.., TensorIndex.Slice(y, y + eh), TensorIndex.Slice(x, x + ew)];
+                block.zero_();
+            }
+        }
     }
 
     public void Dispose() => Maps.Dispose();
