@@ -34,7 +34,10 @@ public static class ReidModelFile
                 $"the description says the trunk is the stock {ImageNetResNet18.WeightsId}, but this model's trunk was not built from it; set TrunkWeights to \"{ReidModelDescription.InFile}\".");
         }
         using var weights = new MemoryStream();
-        model.Model.save(weights, skip: description.StockTrunk ? TrunkKeys(model.Model) : null);
+        using (var writer = new BinaryWriter(weights, Encoding.UTF8, leaveOpen: true))
+        {
+            model.Model.save(writer, skip: description.StockTrunk ? TrunkKeys(model.Model) : null);
+        }
         var header = JsonSerializer.SerializeToUtf8Bytes(description, Json);
 
         var full = Path.GetFullPath(path);
@@ -78,7 +81,20 @@ public static class ReidModelFile
         try
         {
             using var stream = new MemoryStream(weights, writable: false);
-            model.load(stream, strict: true, skip: description.StockTrunk ? TrunkKeys(model) : null);
+            using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
+            var skip = description.StockTrunk ? TrunkKeys(model) : [];
+            var loaded = new Dictionary<string, bool>();
+            // strict loading counts skipped entries as missing, so completeness is checked here instead.
+            model.load(reader, strict: skip.Count == 0, skip: skip, loadedParameters: loaded);
+            var missing = model.state_dict().Keys.Where(k => !skip.Contains(k) && !(loaded.TryGetValue(k, out bool ok) && ok)).ToList();
+            if (missing.Count > 0)
+            {
+                throw new InvalidOperationException($"{missing.Count} weights are missing, e.g. {string.Join(", ", missing.Take(3))}.");
+            }
+            if (stream.Position != stream.Length)
+            {
+                throw new InvalidOperationException($"{stream.Length - stream.Position} bytes of weights were left unread.");
+            }
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or KeyNotFoundException)
         {

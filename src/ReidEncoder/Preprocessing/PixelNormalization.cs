@@ -30,6 +30,18 @@ public sealed record PixelNormalization
         Std = [1f, 1f, 1f],
     };
 
+    /// <summary>
+    /// torchvision's convention (RGB, 0-1, ImageNet mean and standard deviation): for trunks not taken from the
+    /// CNTK ResNet-18, e.g. a ResNet-50 trained here; it keeps activations of a fresh trunk small enough for fp16.
+    /// </summary>
+    public static PixelNormalization Torchvision { get; } = new()
+    {
+        ColorOrder = "rgb",
+        Scale = 1f / 255,
+        Mean = [0.485f, 0.456f, 0.406f],
+        Std = [0.229f, 0.224f, 0.225f],
+    };
+
     /// <summary>Equality by value (the lists compare element by element).</summary>
     public bool Equals(PixelNormalization? other)
     {

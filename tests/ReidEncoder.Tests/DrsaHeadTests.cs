@@ -1,0 +1,151 @@
+using static TorchSharp.torch;
+
+namespace ReId.ReidEncoder.Tests;
+
+public class DrsaHeadTests
+{
+    private static DrsaHead RandomHead(DrsaConfig config, long seed = 7)
+    {
+        manual_seed(seed);
+        var head = new DrsaHead(config);
+        using var noGrad = no_grad();
+        // Leave the Baseline state so that masks and temporal weights differ between cells and frames.
+        foreach (var (_, p) in head.named_parameters()) p.normal_(0, 0.05);
+        head.eval();
+        return head;
+    }
+
+    private static Tensor Features(long b, long n, long seed = 11) => rand(new long[] { b, n, 512, 8, 4 }, generator: new Generator((ulong)seed));
+
+    [Test]
+    public void Forward_OnABatch_GivesShapesUnitNormsAndMasksAndWeightsSummingToOne()
+    {
+        using var scope = NewDisposeScope();
+        using var head = RandomHead(new DrsaConfig { K = 6, D = 32 });
+        using var output = head.forward(Features(3, 5));
+
+        Assert.That(output.Embedding.shape, Is.EqualTo(new long[] { 3, 128 }));
+        Assert.That(output.Features.shape, Is.EqualTo(new long[] { 3, 6 * 512 }));
+        Assert.That(output.Masks.shape, Is.EqualTo(new long[] { 3, 5, 6, 8, 4 }));
+        Assert.That(output.TemporalWeights!.shape, Is.EqualTo(new long[] { 3, 6, 5 }));
+        Assert.That(output.Embedding.norm(1).data<float>().ToArray(), Is.All.EqualTo(1f).Within(1e-5f));
+        Assert.That(output.Masks.sum([3, 4]).data<float>().ToArray(), Is.All.EqualTo(1f).Within(1e-5f));
+        Assert.That(output.TemporalWeights.sum(2).data<float>().ToArray(), Is.All.EqualTo(1f).Within(1e-5f));
+        // Not uniform: attention is on.
+        Assert.That(output.Masks.std().item<float>(), Is.GreaterThan(1e-4f));
+        Assert.That(output.TemporalWeights.std().item<float>(), Is.GreaterThan(1e-4f));
+    }
+
+    [Test]
+    public void NewHead_IsTheBaseline_UniformMasksAndTemporalWeights()
+    {
+        using var scope = NewDisposeScope();
+        using var head = new DrsaHead(new DrsaConfig { D = 16 });
+        head.eval();
+        using var output = head.forward(Features(2, 4));
+        Assert.That(output.Masks.data<float>().ToArray(), Is.All.EqualTo(1f / 32).Within(1e-6f));
+        Assert.That(output.TemporalWeights!.data<float>().ToArray(), Is.All.EqualTo(0.25f).Within(1e-6f));
+    }
+
+    [Test]
+    public void Baseline_Embedding_IsTheFixedProjectionOfTheAverageFeature()
+    {
+        using var scope = NewDisposeScope();
+        using var head = new DrsaHead(new DrsaConfig { K = 3, D = 16 });
+        head.eval();
+        var features = Features(2, 4);
+        using var output = head.forward(features);
+        var average = features.mean([1, 3, 4]); // [B, C]
+        var projection = tensor(FixedProjection.Orthonormal(128, 512, 20180618), 128, 512);
+        var expected = nn.functional.normalize(matmul(average, projection.t()), dim: 1);
+        Assert.That(output.Embedding.data<float>().ToArray(), Is.EqualTo(expected.data<float>().ToArray()).Within(1e-5f));
+        // Orthonormal rows.
+        Assert.That(matmul(projection, projection.t()).sub(eye(128)).abs().max().item<float>(), Is.LessThan(1e-5f));
+    }
+
+    [Test]
+    public void TemporalAttention_PermutedFrames_GiveTheSameEmbedding()
+    {
+        using var scope = NewDisposeScope();
+        using var head = RandomHead(new DrsaConfig { D = 32 });
+        var features = Features(2, 6);
+        var permuted = features.index_select(1, tensor(new long[] { 4, 2, 5, 0, 3, 1 }));
+        using var a = head.forward(features);
+        using var b = head.forward(permuted);
+        Assert.That(b.Embedding.data<float>().ToArray(), Is.EqualTo(a.Embedding.data<float>().ToArray()).Within(1e-5f));
+    }
+
+    [TestCase(TemporalPooling.Attention)]
+    [TestCase(TemporalPooling.Average)]
+    [TestCase(TemporalPooling.Max)]
+    public void IdenticalFrames_EmbedLikeOneFrame(TemporalPooling pooling)
+    {
+        using var scope = NewDisposeScope();
+        using var head = RandomHead(new DrsaConfig { D = 32, Temporal = pooling });
+        var one = Features(1, 1);
+        using var single = head.forward(one);
+        using var repeated = head.forward(one.repeat(1, 7, 1, 1, 1));
+        Assert.That(repeated.Embedding.data<float>().ToArray(), Is.EqualTo(single.Embedding.data<float>().ToArray()).Within(1e-5f));
+    }
+
+    [Test]
+    public void MaxPooling_GivesNoTemporalWeights_AndDiffersFromAverage()
+    {
+        using var scope = NewDisposeScope();
+        using var max = RandomHead(new DrsaConfig { D = 32, Temporal = TemporalPooling.Max });
+        using var avg = RandomHead(new DrsaConfig { D = 32, Temporal = TemporalPooling.Average });
+        var features = Features(1, 4);
+        using var a = max.forward(features);
+        using var b = avg.forward(features);
+        Assert.That(a.TemporalWeights, Is.Null);
+        Assert.That(b.TemporalWeights!.data<float>().ToArray(), Is.All.EqualTo(0.25f).Within(1e-6f));
+        Assert.That(a.Embedding.sub(b.Embedding).abs().max().item<float>(), Is.GreaterThan(1e-3f));
+    }
+
+    [Test]
+    public void SpatialAttentionOff_GivesUniformMasks()
+    {
+        using var scope = NewDisposeScope();
+        using var head = RandomHead(new DrsaConfig { D = 32, SpatialAttention = false });
+        using var output = head.forward(Features(2, 3));
+        Assert.That(output.Masks.data<float>().ToArray(), Is.All.EqualTo(1f / 32).Within(1e-6f));
+    }
+
+    [Test]
+    public void Enhancement_StartsAsIdentity_SoTheBaselineIsUnchanged()
+    {
+        using var scope = NewDisposeScope();
+        using var plain = new DrsaHead(new DrsaConfig { D = 16 });
+        using var enhanced = new DrsaHead(new DrsaConfig { D = 16, Enhancement = true });
+        plain.eval();
+        enhanced.eval();
+        var features = Features(2, 3);
+        using var a = plain.forward(features);
+        using var b = enhanced.forward(features);
+        Assert.That(b.Embedding.data<float>().ToArray(), Is.EqualTo(a.Embedding.data<float>().ToArray()).Within(1e-5f));
+        Assert.That(enhanced.named_parameters().Select(p => p.name), Does.Contain("enhance.weight"));
+    }
+
+    [Test]
+    public void Regularization_Backward_GivesGradientsToTheAttentionModels()
+    {
+        using var scope = NewDisposeScope();
+        using var head = RandomHead(new DrsaConfig { D = 32 });
+        head.train();
+        using var output = head.forward(Features(2, 3));
+        output.Regularization.backward();
+        var grad = head.named_parameters().First(p => p.name == "spatial_score.weight").parameter.grad;
+        Assert.That(grad, Is.Not.Null);
+        Assert.That(grad!.abs().sum().item<float>(), Is.GreaterThan(0f));
+        Assert.That(float.IsFinite(output.Regularization.item<float>()), Is.True);
+    }
+
+    [Test]
+    public void Forward_WrongChannelCount_ThrowsNamingTheShape()
+    {
+        using var scope = NewDisposeScope();
+        using var head = new DrsaHead(new DrsaConfig { D = 16 });
+        var e = Assert.Throws<ArgumentException>(() => head.forward(zeros(new long[] { 1, 2, 256, 8, 4 })));
+        Assert.That(e!.Message, Does.Contain("[1, 2, 256, 8, 4]"));
+    }
+}
