@@ -36,7 +36,7 @@ internal static class AblationCommand
         {
             var dev = CommonOptions.ParseDevice(parse.GetValue(device)!);
             var names = parse.GetValue(variants)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            var baseConfig = new DrsaConfig { K = parse.GetValue(recipe.K) };
+            var baseConfig = recipe.BaseConfig(parse);
             var configs = names.Select(n => (Name: n, Config: Variants.Config(n, baseConfig))).ToList();
             var options = recipe.Read(parse, parse.GetValue(seed), checkpoint: null);
             var dataOptions = new DataOptions

@@ -30,9 +30,13 @@ internal sealed class RecipeOptions
 
     public Option<int> K { get; } = new("-k") { Description = "Spatial attention models (regions).", DefaultValueFactory = _ => 6 };
 
+    public Option<int> D { get; } = new("-d") { Description = "Hidden channels of each spatial attention model.", DefaultValueFactory = _ => new DrsaConfig().D };
+
+    public DrsaConfig BaseConfig(ParseResult parse) => new() { K = parse.GetValue(K), D = parse.GetValue(D) };
+
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Epochs, Batch, Frames, LearningRate, Steps, RegularizerWeight, Stage1, Views, K })
+        foreach (var o in new Option[] { Epochs, Batch, Frames, LearningRate, Steps, RegularizerWeight, Stage1, Views, K, D })
         {
             command.Options.Add(o);
         }
@@ -99,7 +103,7 @@ internal static class TrainCommand
             string outputPath = parse.GetValue(output)!;
             string checkpointPath = parse.GetValue(checkpoint) ?? outputPath + ".ckpt";
             var options = recipe.Read(parse, parse.GetValue(seed), checkpointPath);
-            var config = Variants.Config(parse.GetValue(variant)!, new DrsaConfig { K = parse.GetValue(recipe.K) });
+            var config = Variants.Config(parse.GetValue(variant)!, recipe.BaseConfig(parse));
             var dataOptions = new DataOptions
             {
                 Data = parse.GetValue(data)!,
