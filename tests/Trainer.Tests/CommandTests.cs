@@ -114,3 +114,51 @@ public class CommandTests
         Assert.That(_error.ToString(), Does.Contain("not a reid model file"));
     }
 }
+
+[NonParallelizable]
+public class AblationCommandTests
+{
+    [Test]
+    public void Ablation_TwoVariantsOnTinyData_OneTableWithUntrainedAndEachVariantAndModelFiles()
+    {
+        if (!ImageNetResNet18.IsAvailable())
+        {
+            Assert.Ignore("The ImageNet ResNet-18 weights (NuGet Microsoft.ML.DnnImageFeaturizer.ResNet18) are not restored.");
+        }
+
+        using var data = new TinyData();
+        string root = data.Cuhk03(6, 2);
+        var saved = Console.Out;
+        using var output = new StringWriter();
+        Console.SetOut(output);
+        int code;
+        try
+        {
+            code = Cli.Create().Parse([
+                "ablation", "--data", root, "--layout", "cuhk03", "--validation-last", "2", "--epochs", "1", "--batch", "4",
+                "--frames", "2", "--eval-frames", "2", "--cache", "none", "--device", "cpu", "--variants", "Baseline,+TemAtn",
+                "-d", "8", "--models", data.Path("models")]).Invoke();
+        }
+        finally
+        {
+            Console.SetOut(saved);
+        }
+
+        Assert.That(code, Is.Zero, output.ToString());
+        var lines = output.ToString().Split('\n');
+        Assert.That(lines, Has.One.StartsWith("| untrained default |"));
+        Assert.That(lines, Has.One.StartsWith("| Baseline |"));
+        Assert.That(lines, Has.One.StartsWith("| +TemAtn |"));
+        Assert.That(File.Exists(data.Path("models", "tematn.reid")), Is.True, string.Join(", ", Directory.GetFiles(data.Path("models"))) + output);
+        Assert.That(File.Exists(data.Path("models", "baseline.reid")), Is.True);
+    }
+
+    [Test]
+    public void FileName_Variants_AreDistinctAndPlain()
+    {
+        var names = Training.Variants.Names.Select(AblationCommand.FileName).ToList();
+
+        Assert.That(names, Is.Unique);
+        Assert.That(AblationCommand.FileName("SpaAtn+Q'"), Is.EqualTo("spaatn-q-prime.reid"));
+    }
+}

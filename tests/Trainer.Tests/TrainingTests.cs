@@ -258,3 +258,27 @@ public class HeadTrainerTests
         Assert.That(resolved.Single(t => t.Identity == "0001" && t.Camera == 1).Frames, Has.Length.EqualTo(1));
     }
 }
+
+public class FeaturePackTests
+{
+    [Test]
+    public void WritePack_ThenRead_SameBatchesForTheSameTracklets()
+    {
+        using var data = new TinyData();
+        var set = DatasetLayouts.Read("cuhk03", data.Cuhk03(4, 2));
+        using var cache = FeatureCache.Build(set, new ColourTrunk(), views: 1, seed: 1, file: null);
+        var tracklets = cache.Resolve(set.Tracklets).Where(t => t.Identity != "0000").ToList();
+        string path = data.Path("pack.bin");
+
+        cache.WritePack(path, tracklets);
+        var (packed, packedTracklets) = FeatureCache.ReadPack(path);
+
+        using (packed)
+        {
+            Assert.That(packedTracklets.Select(t => (t.Identity, t.Camera)), Is.EqualTo(tracklets.Select(t => (t.Identity, t.Camera))));
+            using var a = cache.Batch(tracklets, 2, null, CPU);
+            using var b = packed.Batch(packedTracklets, 2, null, CPU);
+            Assert.That(a.allclose(b), Is.True);
+        }
+    }
+}

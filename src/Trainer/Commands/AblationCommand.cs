@@ -25,8 +25,9 @@ internal static class AblationCommand
             Description = "Comma-separated variants to train.",
             DefaultValueFactory = _ => string.Join(",", Variants.Names),
         };
+        var models = new Option<string?>("--models") { Description = "Folder to write each variant's model file to." };
         var command = new Command("ablation", "Train and evaluate the DRSA ablation variants on one split and print one table.");
-        foreach (var o in new Option[] { data, layout, validation, device, cache, seed, evalFrames, variants })
+        foreach (var o in new Option[] { data, layout, validation, device, cache, seed, evalFrames, variants, models })
         {
             command.Options.Add(o);
         }
@@ -67,6 +68,13 @@ internal static class AblationCommand
                     }
 
                     rows.Add((name, result.Trained, clock.Elapsed.TotalSeconds));
+                    if (parse.GetValue(models) is { } folder)
+                    {
+                        Directory.CreateDirectory(folder);
+                        string file = Path.Combine(folder, FileName(name));
+                        ReidModelFile.Save(result.Model, file);
+                        Console.WriteLine($"{name}: model written to {file}");
+                    }
                 }
             }
             finally
@@ -90,9 +98,13 @@ internal static class AblationCommand
                 ["rank5"] = Math.Round(r.Metrics.Rank5, 2),
                 ["mAP"] = Math.Round(r.Metrics.MeanAp, 2),
                 ["seconds"] = Math.Round(r.Seconds, 1),
-            })));
+            }), CommonOptions.JsonOptions));
             return 0;
         })));
         return command;
     }
+
+    /// <summary>A file name for a variant: "+TemAtn" -> "temattn.reid", "SpaAtn+Q'" -> "spaatn-q-prime.reid".</summary>
+    internal static string FileName(string variant) =>
+        variant.ToLowerInvariant().Replace("'", "-prime", StringComparison.Ordinal).Replace('+', '-').Trim('-') + ".reid";
 }

@@ -11,6 +11,8 @@ internal static class Cli
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(AblationCommand.Create());
+        root.Subcommands.Add(PackCommands.Pack());
+        root.Subcommands.Add(PackCommands.Curve());
         return root;
     }
 }

@@ -11,6 +11,9 @@ namespace ReId.Trainer.Commands;
 /// <summary>Options shared by the commands, and the few helpers they all use.</summary>
 internal static class CommonOptions
 {
+    /// <summary>One-line JSON that keeps names such as "+TemAtn" readable.</summary>
+    public static readonly JsonSerializerOptions JsonOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static Option<string> Data() => new("--data") { Description = "Dataset folder.", Required = true };
 
     public static Option<string> Layout() => new("--layout")
@@ -98,7 +101,7 @@ internal static class CommonOptions
             d[k] = v;
         }
 
-        return JsonSerializer.Serialize(d);
+        return JsonSerializer.Serialize(d, JsonOptions);
     }
 
     public static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("F0", CultureInfo.InvariantCulture) + " s";

@@ -18,6 +18,7 @@ public sealed record CachedTracklet(string Identity, int Camera, int[] Frames, s
 public sealed class FeatureCache : IDisposable
 {
     private const string Magic = "REID-FEATURES-1";
+    private const string PackMagic = "REID-FEATURE-PACK-1";
 
     private readonly Dictionary<string, int> _rows;
     private readonly bool[] _valid;
@@ -35,6 +36,65 @@ public sealed class FeatureCache : IDisposable
 
         Skipped = skipped;
         SkippedExamples = skippedExamples;
+    }
+
+    /// <summary>
+    /// Writes the maps of <paramref name="tracklets"/> alone, with the tracklets, to a self-contained file: enough to
+    /// train a head elsewhere (another machine, a GPU) without the images or the trunk.
+    /// </summary>
+    public void WritePack(string path, IReadOnlyList<CachedTracklet> tracklets)
+    {
+        ArgumentNullException.ThrowIfNull(tracklets);
+        var frames = tracklets.SelectMany(t => t.Frames).Distinct().Order().ToArray();
+        var newIndex = frames.Select((f, i) => (f, i)).ToDictionary(x => x.f, x => x.i);
+        var rows = frames.SelectMany(f => Enumerable.Range(0, Views).Select(v => ((long)f * Views) + v)).ToArray();
+        using var index = tensor(rows);
+        using var maps = Maps.index_select(0, index);
+        using var stream = File.Create(path);
+        using var writer = new BinaryWriter(stream);
+        writer.Write(PackMagic);
+        writer.Write(Views);
+        writer.Write(tracklets.Count);
+        foreach (var t in tracklets)
+        {
+            writer.Write(t.Identity);
+            writer.Write(t.Camera);
+            writer.Write(t.Subset);
+            writer.Write(t.Frames.Length);
+            foreach (int f in t.Frames)
+            {
+                writer.Write(newIndex[f]);
+            }
+        }
+
+        maps.Save(writer);
+    }
+
+    /// <summary>Reads a file written by <see cref="WritePack"/>.</summary>
+    public static (FeatureCache Cache, IReadOnlyList<CachedTracklet> Tracklets) ReadPack(string path)
+    {
+        using var stream = File.OpenRead(path);
+        using var reader = new BinaryReader(stream);
+        if (reader.ReadString() != PackMagic)
+        {
+            throw new InvalidDataException($"'{path}' is not a feature pack.");
+        }
+
+        int views = reader.ReadInt32();
+        var tracklets = new List<CachedTracklet>();
+        for (int count = reader.ReadInt32(), i = 0; i < count; i++)
+        {
+            string identity = reader.ReadString();
+            int camera = reader.ReadInt32();
+            string subset = reader.ReadString();
+            var frames = Enumerable.Range(0, reader.ReadInt32()).Select(_ => reader.ReadInt32()).ToArray();
+            tracklets.Add(new CachedTracklet(identity, camera, frames, subset));
+        }
+
+        var maps = Tensor.Load(reader);
+        long frameCount = maps.shape[0] / views;
+        var valid = Enumerable.Repeat(true, (int)frameCount).ToArray();
+        return (new FeatureCache(maps, views, [], valid, 0, []), tracklets);
     }
 
     /// <summary>[frames * views, C, h, w] float16 on the CPU; row = frame * views + view.</summary>
