@@ -72,6 +72,11 @@ internal static class PackCommands
                 var options = recipe.Read(parse, parse.GetValue(seed), checkpoint: null);
                 torch.random.manual_seed(options.Seed);
                 using var head = new DrsaHead(Variants.Config(parse.GetValue(variant)!, recipe.BaseConfig(parse)));
+                if (options.WhitenInit)
+                {
+                    HeadInitializer.Whiten(head, cache, tracklets);
+                }
+
                 Console.WriteLine($"device {dev.type}: {tracklets.Count} tracklets, {tracklets.Select(t => t.Identity).Distinct().Count()} identities");
                 var history = HeadTrainer.Train(head, cache, tracklets, options, dev,
                     new SyncProgress<EpochReport>(r => Console.WriteLine(TrainRun.Format(r))), cancellationToken);

@@ -12,31 +12,39 @@ namespace ReId.Trainer.Commands;
 /// <summary>Training options as command-line options, shared by train and ablation.</summary>
 internal sealed class RecipeOptions
 {
-    public Option<int> Epochs { get; } = new("--epochs") { Description = "Epochs.", DefaultValueFactory = _ => 30 };
+    public Option<int> Epochs { get; } = new("--epochs") { Description = "Epochs.", DefaultValueFactory = _ => 6 };
 
     public Option<int> Batch { get; } = new("--batch") { Description = "Tracklets per step.", DefaultValueFactory = _ => 32 };
 
     public Option<int> Frames { get; } = new("--frames") { Description = "Frames per tracklet while training (restricted random sampling).", DefaultValueFactory = _ => 4 };
 
-    public Option<double> LearningRate { get; } = new("--lr") { Description = "Initial learning rate (SGD).", DefaultValueFactory = _ => 0.1 };
+    public Option<double> LearningRate { get; } = new("--lr") { Description = "Initial learning rate (SGD), divided by K for the head's layers.", DefaultValueFactory = _ => 0.001 };
+
+    public Option<double> AttentionLearningRate { get; } = new("--attention-lr-factor") { Description = "The attention models' learning rate relative to --lr.", DefaultValueFactory = _ => 1 };
 
     public Option<string> Steps { get; } = new("--lr-steps") { Description = "Comma-separated epochs at which the learning rate is divided by 10; default: at 2/3 of the epochs." };
 
-    public Option<double> RegularizerWeight { get; } = new("--reg-weight") { Description = "Weight of the diversity regulariser.", DefaultValueFactory = _ => 0.01 };
+    public Option<double> RegularizerWeight { get; } = new("--reg-weight") { Description = "Weight of the diversity regulariser.", DefaultValueFactory = _ => 0.001 };
 
     public Option<int?> Stage1 { get; } = new("--stage1-epochs") { Description = "Epochs with uniform temporal weights before temporal attention trains; default: a third of the epochs." };
 
     public Option<int> Views { get; } = new("--views") { Description = "Cached versions of each frame: the plain crop, then augmented ones (flip, small crop, erasing); each costs one trunk pass per frame. Training also flips and erases cells of the cached maps.", DefaultValueFactory = _ => 1 };
 
+    public Option<double> OimScale { get; } = new("--oim-scale") { Description = "OIM logit scale (inverse temperature).", DefaultValueFactory = _ => 30 };
+
+    public Option<double> OimMomentum { get; } = new("--oim-momentum") { Description = "OIM lookup table momentum.", DefaultValueFactory = _ => 0.5 };
+
+    public Option<bool> FixedInit { get; } = new("--fixed-init") { Description = "Start from the encoder's fixed projection instead of whitening the training features." };
+
     public Option<int> K { get; } = new("-k") { Description = "Spatial attention models (regions).", DefaultValueFactory = _ => 6 };
 
-    public Option<int> D { get; } = new("-d") { Description = "Hidden channels of each spatial attention model.", DefaultValueFactory = _ => new DrsaConfig().D };
+    public Option<int> D { get; } = new("-d") { Description = "Hidden channels of each spatial attention model.", DefaultValueFactory = _ => 64 };
 
     public DrsaConfig BaseConfig(ParseResult parse) => new() { K = parse.GetValue(K), D = parse.GetValue(D) };
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Epochs, Batch, Frames, LearningRate, Steps, RegularizerWeight, Stage1, Views, K, D })
+        foreach (var o in new Option[] { Epochs, Batch, Frames, LearningRate, Steps, RegularizerWeight, Stage1, Views, OimScale, OimMomentum, FixedInit, AttentionLearningRate, K, D })
         {
             command.Options.Add(o);
         }
@@ -59,6 +67,10 @@ internal sealed class RecipeOptions
             LearningRateSteps = steps,
             RegularizerWeight = parse.GetValue(RegularizerWeight),
             Stage1Epochs = parse.GetValue(Stage1) ?? epochs / 3,
+            OimScale = parse.GetValue(OimScale),
+            OimMomentum = parse.GetValue(OimMomentum),
+            WhitenInit = !parse.GetValue(FixedInit),
+            AttentionLearningRateFactor = parse.GetValue(AttentionLearningRate),
             Seed = seed,
             CheckpointPath = checkpoint,
         };
@@ -167,6 +179,13 @@ internal static class TrainRun
         log.WriteLine($"training {experiment.Train.Count} tracklets of {experiment.Train.Select(t => t.Identity).Distinct().Count()} identities; " +
                       $"evaluating {experiment.Evaluation.Queries.Length} queries; untrained: rank-1 {untrained.Rank1:F1}, mAP {untrained.MeanAp:F1}");
         var clock = Stopwatch.StartNew();
+        if (options.WhitenInit)
+        {
+            HeadInitializer.Whiten(head, experiment.Cache, experiment.Train);
+            var whitened = experiment.Evaluate(head, frames, device);
+            log.WriteLine($"after whitening the final layer (before training): rank-1 {whitened.Rank1:F1}, mAP {whitened.MeanAp:F1}");
+        }
+
         var history = HeadTrainer.Train(head, experiment.Cache, experiment.Train, options, device,
             new SyncProgress<EpochReport>(r => log.WriteLine(Format(r))), cancellationToken);
         var trainTime = clock.Elapsed;
@@ -193,7 +212,7 @@ internal static class TrainRun
                     $"head trained with OIM (scale {options.OimScale}, momentum {options.OimMomentum}) + diversity regulariser x{options.RegularizerWeight}, " +
                     $"trunk frozen (stock ImageNet ResNet-18, features cached, {experiment.Cache.Views} views per frame); SGD lr {options.LearningRate} " +
                     $"momentum {options.Momentum} weight decay {options.WeightDecay}, steps at [{string.Join(",", options.LearningRateSteps)}], " +
-                    $"{options.Epochs} epochs ({options.Stage1Epochs} with uniform temporal weights), batch {options.BatchSize} tracklets x {options.Frames} frames, " +
+                    $"{(options.WhitenInit ? "fc started from PCA whitening of the training features, " : "")}{options.Epochs} epochs ({options.Stage1Epochs} with uniform temporal weights), batch {options.BatchSize} tracklets x {options.Frames} frames, " +
                     $"seed {options.Seed}; {trainTime.TotalSeconds:F0} s on {device.type.ToString().ToLowerInvariant()}; " +
                     $"metrics: tracklet-level, {frames} frames, cross-camera, {trained.Queries} queries"),
             },

@@ -17,7 +17,10 @@ public sealed record TrainingOptions
     /// <summary>Frames per tracklet (restricted random sampling).</summary>
     public int Frames { get; init; } = 4;
 
-    public double LearningRate { get; init; } = 0.1;
+    public double LearningRate { get; init; } = 0.001;
+
+    /// <summary>The attention models' learning rate relative to <see cref="LearningRate"/>.</summary>
+    public double AttentionLearningRateFactor { get; init; } = 1;
 
     /// <summary>Epochs (0-based) from which the learning rate is multiplied by <see cref="LearningRateFactor"/> once more.</summary>
     public IReadOnlyList<int> LearningRateSteps { get; init; } = [20];
@@ -29,9 +32,9 @@ public sealed record TrainingOptions
     public double WeightDecay { get; init; } = 5e-4;
 
     /// <summary>Weight of the diversity regulariser in the loss.</summary>
-    public double RegularizerWeight { get; init; } = 0.01;
+    public double RegularizerWeight { get; init; } = 0.001;
 
-    public double OimScale { get; init; } = 10;
+    public double OimScale { get; init; } = 30;
 
     public double OimMomentum { get; init; } = 0.5;
 
@@ -42,6 +45,9 @@ public sealed record TrainingOptions
     public int Stage1Epochs { get; init; } = 10;
 
     public int Seed { get; init; } = 1;
+
+    /// <summary>Start the final layer from a whitening of the training features (<see cref="HeadInitializer"/>).</summary>
+    public bool WhitenInit { get; init; } = true;
 
     /// <summary>Checkpoint written after every epoch; an existing one is resumed from.</summary>
     public string? CheckpointPath { get; init; }
@@ -90,8 +96,20 @@ public static class HeadTrainer
         head.to(device);
         head.train();
         using var oim = new OimLoss(identities.Count, head.Config.EmbeddingSize, options.OimScale, options.OimMomentum, device);
-        var parameters = head.parameters().ToList();
-        using var optimizer = optim.SGD(parameters, options.LearningRate, options.Momentum, weight_decay: options.WeightDecay);
+        // the attention models read raw trunk activations (tens, for the CNTK ResNet-18's 0-255 input): at the final
+        // layer's learning rate their scores jump within a few steps and the masks collapse onto single cells
+        var named = head.named_parameters().ToList();
+        bool IsAttention(string name) => name.StartsWith("spatial_", StringComparison.Ordinal) || name.StartsWith("temporal_", StringComparison.Ordinal) || name.StartsWith("enhance", StringComparison.Ordinal);
+        var groups = new[]
+        {
+            new TorchSharp.Modules.SGD.ParamGroup(named.Where(p => !IsAttention(p.name)).Select(p => p.parameter), options.LearningRate, options.Momentum, 0, options.WeightDecay, false, false),
+            new TorchSharp.Modules.SGD.ParamGroup(named.Where(p => IsAttention(p.name)).Select(p => p.parameter), options.LearningRate * options.AttentionLearningRateFactor, options.Momentum, 0, options.WeightDecay, false, false),
+        };
+        // the fc input holds the K region features side by side (K copies of the average at the start), so one SGD
+        // step moves the embedding about K times as far as with K = 1: the rates are divided by K to compare variants
+        double perK = 1.0 / head.Config.K;
+        double[] factors = [perK, perK * options.AttentionLearningRateFactor];
+        using var optimizer = optim.SGD(groups, options.LearningRate, options.Momentum, 0, options.WeightDecay);
         var temporal = head.named_parameters().Where(p => p.name.StartsWith("temporal_", StringComparison.Ordinal))
             .Select(p => p.parameter).ToList();
         bool staged = head.Config.Temporal == TemporalPooling.Attention && options.Stage1Epochs > 0;
@@ -107,6 +125,24 @@ public static class HeadTrainer
             }
         }
 
+        if (startEpoch == 0)
+        {
+            // start each table row at its identity's mean embedding: zero rows would give every unseen identity
+            // the same logit and push all features away from the seen ones alike, which collapses them
+            var embeddings = Embed(head, cache, train, options.Frames, device);
+            using var sums = zeros(identities.Count, head.Config.EmbeddingSize, device: device);
+            for (int i = 0; i < train.Count; i++)
+            {
+                using var e = tensor(embeddings[i], device: device);
+                using var row = sums[identities[train[i].Identity]];
+                row.add_(e);
+            }
+
+            using var table = nn.functional.normalize(sums, p: 2, dim: 1);
+            oim.Load(table);
+            head.train();
+        }
+
         var clock = Stopwatch.StartNew();
         int trainedEpochs = 0;
         for (int epoch = startEpoch; epoch < options.Epochs; epoch++)
@@ -118,9 +154,10 @@ public static class HeadTrainer
             }
 
             double lr = options.LearningRate * Math.Pow(options.LearningRateFactor, options.LearningRateSteps.Count(s => epoch >= s));
+            int g = 0;
             foreach (var group in optimizer.ParamGroups)
             {
-                group.LearningRate = lr;
+                group.LearningRate = lr * factors[g++];
             }
 
             var random = new Random(unchecked((options.Seed * 7919) + epoch));
