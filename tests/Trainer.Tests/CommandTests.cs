@@ -81,6 +81,27 @@ public class CommandTests
     }
 
     [Test]
+    public void Eval_ShippedDefaultModel_LoadsAndReportsItsVersion()
+    {
+        try
+        {
+            ShippedModel.Path();
+        }
+        catch (FileNotFoundException e)
+        {
+            Assert.Ignore(e.Message);
+        }
+
+        string root = _data.Cuhk03(3, 2);
+
+        int code = Run("eval", "--data", root, "--layout", "cuhk03", "--model", "default", "--cache", "none", "--device", "cpu");
+
+        Assert.That(code, Is.Zero, _error.ToString());
+        using var doc = JsonDocument.Parse(_out.ToString().Trim().Split('\n')[^1]);
+        Assert.That(doc.RootElement.GetProperty("model").GetString(), Does.Contain("cuhk03"));
+    }
+
+    [Test]
     public void Train_OneCameraDataset_RefusedWithClearMessage()
     {
         _data.Image("one/0001_00.jpg", 1);
