@@ -36,6 +36,8 @@ internal sealed class RecipeOptions
 
     public Option<bool> FixedInit { get; } = new("--fixed-init") { Description = "Start from the encoder's fixed projection instead of whitening the training features." };
 
+    public Option<string> OimTable { get; } = new("--oim-table") { Description = "Start of the OIM table: means (each identity's mean embedding) or zero.", DefaultValueFactory = _ => "means" };
+
     public Option<int> K { get; } = new("-k") { Description = "Spatial attention models (regions).", DefaultValueFactory = _ => 6 };
 
     public Option<int> D { get; } = new("-d") { Description = "Hidden channels of each spatial attention model.", DefaultValueFactory = _ => 64 };
@@ -44,7 +46,7 @@ internal sealed class RecipeOptions
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Epochs, Batch, Frames, LearningRate, Steps, RegularizerWeight, Stage1, Views, OimScale, OimMomentum, FixedInit, AttentionLearningRate, K, D })
+        foreach (var o in new Option[] { Epochs, Batch, Frames, LearningRate, Steps, RegularizerWeight, Stage1, Views, OimScale, OimMomentum, FixedInit, AttentionLearningRate, OimTable, K, D })
         {
             command.Options.Add(o);
         }
@@ -71,6 +73,12 @@ internal sealed class RecipeOptions
             OimMomentum = parse.GetValue(OimMomentum),
             WhitenInit = !parse.GetValue(FixedInit),
             AttentionLearningRateFactor = parse.GetValue(AttentionLearningRate),
+            OimTableFromMeans = parse.GetValue(OimTable) switch
+            {
+                "means" => true,
+                "zero" => false,
+                var other => throw new ArgumentException($"--oim-table: '{other}' is not one of means, zero."),
+            },
             Seed = seed,
             CheckpointPath = checkpoint,
         };

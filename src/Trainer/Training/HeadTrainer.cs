@@ -46,6 +46,9 @@ public sealed record TrainingOptions
 
     public int Seed { get; init; } = 1;
 
+    /// <summary>Start the OIM table at each identity's mean embedding (else at zero, filled as identities are seen).</summary>
+    public bool OimTableFromMeans { get; init; } = true;
+
     /// <summary>Start the final layer from a whitening of the training features (<see cref="HeadInitializer"/>).</summary>
     public bool WhitenInit { get; init; } = true;
 
@@ -125,7 +128,7 @@ public static class HeadTrainer
             }
         }
 
-        if (startEpoch == 0)
+        if (startEpoch == 0 && options.OimTableFromMeans)
         {
             // start each table row at its identity's mean embedding: zero rows would give every unseen identity
             // the same logit and push all features away from the seen ones alike, which collapses them
