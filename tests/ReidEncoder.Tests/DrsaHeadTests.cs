@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ReId.ReidEncoder.Tests;
@@ -147,5 +148,29 @@ public class DrsaHeadTests
         using var head = new DrsaHead(new DrsaConfig { D = 16 });
         var e = Assert.Throws<ArgumentException>(() => head.forward(zeros(new long[] { 1, 2, 256, 8, 4 })));
         Assert.That(e!.Message, Does.Contain("[1, 2, 256, 8, 4]"));
+    }
+}
+
+public class HalfPrecisionTests
+{
+    [Test]
+    public void Model_InHalfPrecision_GivesTheFloatEmbeddingClosely()
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var config = new DrsaConfig { K = 2, D = 8, Frames = 2, InputHeight = 64, InputWidth = 32 };
+        manual_seed(21);
+        using var model = new DrsaModel(config, TrunkWeights.Random);
+        foreach (var (_, p) in model.Head.named_parameters()) p.normal_(0, 0.05);
+        model.eval();
+        var images = CropPreprocessor.Normalize(randint(0, 256, new long[] { 6, 64, 32, 3 }, generator: new Generator(2)).to(ScalarType.Byte), PixelNormalization.Torchvision)
+            .reshape(3, 2, 3, 64, 32);
+        using var full = model.forward(images);
+        model.half();
+        using var half = model.forward(images.half());
+        Assert.That(half.Embedding.dtype, Is.EqualTo(ScalarType.Float16));
+        Assert.That(half.Regularization.dtype, Is.EqualTo(ScalarType.Float32));
+        var cosine = (half.Embedding.to(ScalarType.Float32) * full.Embedding).sum(1);
+        Assert.That(cosine.min().item<float>(), Is.GreaterThan(0.999f));
     }
 }

@@ -24,13 +24,14 @@ public class TrackletEncoderTests
         return new Crop(bytes, width, height);
     }
 
-    [Test]
-    public async Task EncodeAsync_ConcurrentTracklets_MatchTheModelRunOnEachAlone()
+    [TestCase(1)]
+    [TestCase(2)]
+    public async Task EncodeAsync_ConcurrentTracklets_MatchTheModelRunOnEachAlone(int threads)
     {
         var random = new Random(1);
         var tracklets = new[] { 1, 3, 4, 9 }.Select(n => Enumerable.Range(0, n).Select(_ => RandomCrop(random, 40, 70)).ToArray()).ToArray();
         float[][] expected;
-        await using (var encoder = new TrackletEncoder(SmallRandomModel(), new ReidEncoderOptions { Device = "cpu", MaxBatchCrops = 8 }))
+        await using (var encoder = new TrackletEncoder(SmallRandomModel(), new ReidEncoderOptions { Device = "cpu", MaxBatchCrops = 8, InferenceThreads = threads }))
         {
             var actual = await Task.WhenAll(tracklets.Select(t => encoder.EncodeAsync(t))).ConfigureAwait(false);
 
@@ -82,6 +83,17 @@ public class TrackletEncoderTests
             GC.Collect();
             GC.WaitForPendingFinalizers();
         }
+    }
+
+    [Test]
+    public async Task EncodeImageAsync_Png_EmbedsLikeItsDecodedCrop()
+    {
+        await using var encoder = new TrackletEncoder(SmallRandomModel(), new ReidEncoderOptions { Device = "cpu" });
+        var crop = RandomCrop(new Random(8), 30, 60);
+        using var mat = OpenCvSharp.Mat.FromPixelData(60, 30, OpenCvSharp.MatType.CV_8UC3, crop.Bgr.ToArray());
+        var fromImage = await encoder.EncodeImageAsync(mat.ImEncode(".png")).ConfigureAwait(false);
+        var fromCrop = await encoder.EncodeAsync([crop]).ConfigureAwait(false);
+        Assert.That(fromImage, Is.EqualTo(fromCrop).Within(1e-6f));
     }
 
     [Test]

@@ -24,6 +24,9 @@ public sealed record ReidEncoderOptions
     /// <summary>Tracklets waiting for the inference thread before callers wait in turn.</summary>
     public int QueueCapacity { get; init; } = 1024;
 
+    /// <summary>Inference threads; 0 picks 1 on the CPU and 2 on CUDA (one prepares its batch while the other's kernels run).</summary>
+    public int InferenceThreads { get; init; }
+
     /// <summary>CPU threads for libtorch; 0 keeps libtorch's default.</summary>
     public int CpuThreads { get; init; }
 
@@ -37,6 +40,7 @@ public sealed record ReidEncoderOptions
         if (MaxBatchTracklets is < 1 or > 65536) throw new ArgumentException($"Encoder:MaxBatchTracklets: {MaxBatchTracklets} is out of range 1..65536.");
         if (MaxBatchCrops is < 1 or > 1 << 20) throw new ArgumentException($"Encoder:MaxBatchCrops: {MaxBatchCrops} is out of range 1..1048576.");
         if (QueueCapacity is < 1 or > 1 << 20) throw new ArgumentException($"Encoder:QueueCapacity: {QueueCapacity} is out of range 1..1048576.");
+        if (InferenceThreads is < 0 or > 16) throw new ArgumentException($"Encoder:InferenceThreads: {InferenceThreads} is out of range 0..16.");
         if (CpuThreads is < 0 or > 1024) throw new ArgumentException($"Encoder:CpuThreads: {CpuThreads} is out of range 0..1024.");
         if (!string.IsNullOrEmpty(ModelPath) && !File.Exists(ModelPath)) throw new ArgumentException($"Encoder:ModelPath: '{ModelPath}' does not exist.");
         Architecture?.Validate();

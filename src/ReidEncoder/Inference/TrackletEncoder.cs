@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -63,13 +64,14 @@ public sealed class TrackletEncoder : IAsyncDisposable
         model.Model.eval();
         ModuleExtensionMethods.to(model.Model, device, dtype);
 
+        int threadCount = options.InferenceThreads > 0 ? options.InferenceThreads : device.type == DeviceType.CUDA ? 2 : 1;
         queue = Channel.CreateBounded<Request>(new BoundedChannelOptions(options.QueueCapacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
-            SingleReader = device.type != DeviceType.CUDA,
+            SingleReader = threadCount == 1,
         });
         // One thread on the CPU (libtorch already uses every core inside an operation); two on CUDA.
-        threads = new Thread[device.type == DeviceType.CUDA ? 2 : 1];
+        threads = new Thread[threadCount];
         running = threads.Length;
         for (int i = 0; i < threads.Length; i++)
         {
@@ -175,7 +177,7 @@ public sealed class TrackletEncoder : IAsyncDisposable
         {
             using var inference = inference_mode();
             var config = model.Description.Architecture;
-            using var staging = empty([options.MaxBatchCrops, config.InputHeight, config.InputWidth, 3], ScalarType.Byte);
+            using var staging = Staging(options.MaxBatchCrops, config);
             var batch = new List<Request>();
             Request? held = null;
             // A dedicated thread may block: waiting here keeps every tensor operation on this one thread.
@@ -218,9 +220,41 @@ public sealed class TrackletEncoder : IAsyncDisposable
                 }
             }
         }
+        catch (Exception e)
+        {
+            // This thread cannot go on (out of memory, say): stop taking work so that no caller waits forever.
+            Log.BatchFailed(logger, e, 0);
+            queue.Writer.TryComplete(e);
+        }
         finally
         {
-            if (Interlocked.Decrement(ref running) == 0) stopped.TrySetResult();
+            if (Interlocked.Decrement(ref running) == 0)
+            {
+                queue.Writer.TryComplete();
+                while (queue.Reader.TryRead(out var left))
+                {
+                    left.Release();
+                    left.Done.TrySetException(new ObjectDisposedException(nameof(TrackletEncoder), "the encoder stopped."));
+                }
+                stopped.TrySetResult();
+            }
+        }
+    }
+
+    /// <summary>Host buffer for one batch of crop bytes; page-locked on CUDA so that the copy to the device is fast.</summary>
+    private Tensor Staging(int crops, DrsaConfig config)
+    {
+        var pageable = empty([crops, config.InputHeight, config.InputWidth, 3], ScalarType.Byte);
+        if (device.type != DeviceType.CUDA) return pageable;
+        try
+        {
+            var pinned = pageable.pin_memory();
+            pageable.Dispose();
+            return pinned;
+        }
+        catch (ExternalException)
+        {
+            return pageable; // no page-locked memory to be had: copies are slower, results the same
         }
     }
 
