@@ -1,0 +1,235 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using ReId.ReidEncoder;
+using ReId.Trainer.Evaluation;
+using ReId.Trainer.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ReId.Trainer.Commands;
+
+/// <summary>Training options as command-line options, shared by train and ablation.</summary>
+internal sealed class RecipeOptions
+{
+    public Option<int> Epochs { get; } = new("--epochs") { Description = "Epochs.", DefaultValueFactory = _ => 6 };
+
+    public Option<int> Batch { get; } = new("--batch") { Description = "Tracklets per step.", DefaultValueFactory = _ => 32 };
+
+    public Option<int> Frames { get; } = new("--frames") { Description = "Frames per tracklet while training (restricted random sampling).", DefaultValueFactory = _ => 4 };
+
+    public Option<double> LearningRate { get; } = new("--lr") { Description = "Initial learning rate (SGD), divided by K for the head's layers.", DefaultValueFactory = _ => 0.001 };
+
+    public Option<double> AttentionLearningRate { get; } = new("--attention-lr-factor") { Description = "The attention models' learning rate relative to --lr.", DefaultValueFactory = _ => 1 };
+
+    public Option<string> Steps { get; } = new("--lr-steps") { Description = "Comma-separated epochs at which the learning rate is divided by 10; default: at 2/3 of the epochs." };
+
+    public Option<double> RegularizerWeight { get; } = new("--reg-weight") { Description = "Weight of the diversity regulariser.", DefaultValueFactory = _ => 0.001 };
+
+    public Option<int?> Stage1 { get; } = new("--stage1-epochs") { Description = "Epochs with uniform temporal weights before temporal attention trains; default: a third of the epochs." };
+
+    public Option<int> Views { get; } = new("--views") { Description = "Cached versions of each frame: the plain crop, then augmented ones (flip, small crop, erasing); each costs one trunk pass per frame. Training also flips and erases cells of the cached maps.", DefaultValueFactory = _ => 1 };
+
+    public Option<double> OimScale { get; } = new("--oim-scale") { Description = "OIM logit scale (inverse temperature).", DefaultValueFactory = _ => 30 };
+
+    public Option<double> OimMomentum { get; } = new("--oim-momentum") { Description = "OIM lookup table momentum.", DefaultValueFactory = _ => 0.5 };
+
+    public Option<bool> FixedInit { get; } = new("--fixed-init") { Description = "Start from the encoder's fixed projection instead of whitening the training features." };
+
+    public Option<string> OimTable { get; } = new("--oim-table") { Description = "Start of the OIM table: means (each identity's mean embedding) or zero.", DefaultValueFactory = _ => "means" };
+
+    public Option<int> K { get; } = new("-k") { Description = "Spatial attention models (regions).", DefaultValueFactory = _ => 6 };
+
+    public Option<int> D { get; } = new("-d") { Description = "Hidden channels of each spatial attention model.", DefaultValueFactory = _ => 64 };
+
+    public DrsaConfig BaseConfig(ParseResult parse) => new() { K = parse.GetValue(K), D = parse.GetValue(D) };
+
+    public void AddTo(Command command)
+    {
+        foreach (var o in new Option[] { Epochs, Batch, Frames, LearningRate, Steps, RegularizerWeight, Stage1, Views, OimScale, OimMomentum, FixedInit, AttentionLearningRate, OimTable, K, D })
+        {
+            command.Options.Add(o);
+        }
+    }
+
+    public TrainingOptions Read(ParseResult parse, int seed, string? checkpoint)
+    {
+        int epochs = parse.GetValue(Epochs);
+        var steps = parse.GetValue(Steps) is { Length: > 0 } s
+            ? s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(x => int.TryParse(x, NumberStyles.Integer, CultureInfo.InvariantCulture, out int e) ? e
+                    : throw new ArgumentException($"--lr-steps: '{x}' is not an epoch number.")).ToArray()
+            : [Math.Max(1, epochs * 2 / 3)];
+        return new TrainingOptions
+        {
+            Epochs = epochs,
+            BatchSize = parse.GetValue(Batch),
+            Frames = parse.GetValue(Frames),
+            LearningRate = parse.GetValue(LearningRate),
+            LearningRateSteps = steps,
+            RegularizerWeight = parse.GetValue(RegularizerWeight),
+            Stage1Epochs = parse.GetValue(Stage1) ?? epochs / 3,
+            OimScale = parse.GetValue(OimScale),
+            OimMomentum = parse.GetValue(OimMomentum),
+            WhitenInit = !parse.GetValue(FixedInit),
+            AttentionLearningRateFactor = parse.GetValue(AttentionLearningRate),
+            OimTableFromMeans = parse.GetValue(OimTable) switch
+            {
+                "means" => true,
+                "zero" => false,
+                var other => throw new ArgumentException($"--oim-table: '{other}' is not one of means, zero."),
+            },
+            Seed = seed,
+            CheckpointPath = checkpoint,
+        };
+    }
+}
+
+/// <summary><c>reid-train train</c>: trains a DRSA head on a dataset or a site's tracklets and writes a model file.</summary>
+internal static class TrainCommand
+{
+    public static Command Create()
+    {
+        var data = CommonOptions.Data();
+        var layout = CommonOptions.Layout();
+        var validation = CommonOptions.ValidationLast();
+        var device = CommonOptions.Device();
+        var cache = CommonOptions.Cache();
+        var seed = CommonOptions.Seed();
+        var evalFrames = CommonOptions.EvalFrames();
+        var recipe = new RecipeOptions();
+        var variant = new Option<string>("--variant")
+        {
+            Description = $"Architecture: {string.Join(", ", Variants.Names)}.",
+            DefaultValueFactory = _ => "+TemAtn",
+        };
+        var unlabeled = new Option<bool>("--unlabeled")
+        {
+            Description = "Ignore the identities: each training tracklet is its own pseudo-identity (site retraining without labels).",
+        };
+        var output = new Option<string>("--output") { Description = "Model file to write.", DefaultValueFactory = _ => "drsa-trained.reid" };
+        var checkpoint = new Option<string?>("--checkpoint") { Description = "Checkpoint file (default: the output file + .ckpt); an existing one is resumed." };
+
+        var command = new Command("train", "Train the DRSA head (trunk frozen, features cached) and write a model file the encoder loads.");
+        foreach (var o in new Option[] { data, layout, validation, device, cache, seed, evalFrames, variant, unlabeled, output, checkpoint })
+        {
+            command.Options.Add(o);
+        }
+
+        recipe.AddTo(command);
+        command.SetAction((parse, cancellationToken) => Task.FromResult(CommonOptions.Guard(() =>
+        {
+            var dev = CommonOptions.ParseDevice(parse.GetValue(device)!);
+            string outputPath = parse.GetValue(output)!;
+            string checkpointPath = parse.GetValue(checkpoint) ?? outputPath + ".ckpt";
+            var options = recipe.Read(parse, parse.GetValue(seed), checkpointPath);
+            var config = Variants.Config(parse.GetValue(variant)!, recipe.BaseConfig(parse));
+            var dataOptions = new DataOptions
+            {
+                Data = parse.GetValue(data)!,
+                Layout = parse.GetValue(layout)!,
+                ValidationLast = parse.GetValue(validation),
+                Unlabeled = parse.GetValue(unlabeled),
+                Views = parse.GetValue(recipe.Views),
+                Seed = parse.GetValue(seed),
+                CacheDirectory = CommonOptions.CacheFolder(parse.GetValue(cache)),
+            };
+            var result = TrainRun.Run(dataOptions, config, options, parse.GetValue(evalFrames), dev, Console.Out, cancellationToken);
+            using var model = result.Model;
+            ReidModelFile.Save(model, outputPath);
+            File.Delete(checkpointPath);
+            Console.WriteLine($"model written to {outputPath} ({new FileInfo(outputPath).Length / 1024} KiB, version {model.ModelVersion})");
+            CommonOptions.PrintMetrics(Console.Out, [("untrained default", result.Untrained), (model.ModelVersion, result.Trained)]);
+            Console.WriteLine(CommonOptions.Json(result.Trained,
+                ("untrainedRank1", Math.Round(result.Untrained.Rank1, 2)), ("untrainedMAP", Math.Round(result.Untrained.MeanAp, 2)),
+                ("trainSeconds", Math.Round(result.TrainTime.TotalSeconds, 1)), ("featureSeconds", Math.Round(result.FeatureTime.TotalSeconds, 1)),
+                ("device", dev.type.ToString().ToLowerInvariant())));
+            return 0;
+        })));
+        return command;
+    }
+}
+
+/// <summary>One training run: data, untrained baseline, training, evaluation, description.</summary>
+internal static class TrainRun
+{
+    public sealed record Result(ReidModel Model, ReidMetrics Untrained, ReidMetrics Trained, IReadOnlyList<EpochReport> History, TimeSpan FeatureTime, TimeSpan TrainTime);
+
+    public static Result Run(
+        DataOptions data, DrsaConfig config, TrainingOptions options, int? evalFrames, Device device, TextWriter log,
+        CancellationToken cancellationToken = default)
+    {
+        torch.random.manual_seed(options.Seed);
+        var model = ReidModel.CreateDefault(config);
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            using var experiment = Experiment.Prepare(data, new EncoderTrunk(model, device), forTraining: true, log, cancellationToken);
+            var featureTime = clock.Elapsed;
+            var result = Train(experiment, model, options, evalFrames, device, log, cancellationToken);
+            return result with { FeatureTime = featureTime };
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Trains <paramref name="model"/>'s head on a prepared experiment and describes the result.</summary>
+    public static Result Train(
+        Experiment experiment, ReidModel model, TrainingOptions options, int? evalFrames, Device device, TextWriter log,
+        CancellationToken cancellationToken = default)
+    {
+        int frames = evalFrames ?? model.Description.Architecture.Frames;
+        var head = model.Model.Head;
+        var untrained = experiment.Evaluate(head, frames, device);
+        log.WriteLine($"training {experiment.Train.Count} tracklets of {experiment.Train.Select(t => t.Identity).Distinct().Count()} identities; " +
+                      $"evaluating {experiment.Evaluation.Queries.Length} queries; untrained: rank-1 {untrained.Rank1:F1}, mAP {untrained.MeanAp:F1}");
+        var clock = Stopwatch.StartNew();
+        if (options.WhitenInit)
+        {
+            HeadInitializer.Whiten(head, experiment.Cache, experiment.Train);
+            var whitened = experiment.Evaluate(head, frames, device);
+            log.WriteLine($"after whitening the final layer (before training): rank-1 {whitened.Rank1:F1}, mAP {whitened.MeanAp:F1}");
+        }
+
+        var history = HeadTrainer.Train(head, experiment.Cache, experiment.Train, options, device,
+            new SyncProgress<EpochReport>(r => log.WriteLine(Format(r))), cancellationToken);
+        var trainTime = clock.Elapsed;
+        var trained = experiment.Evaluate(head, frames, device);
+        var config = model.Description.Architecture;
+        var now = TimeProvider.System.GetUtcNow();
+        var description = model.Description with
+        {
+            ModelVersion = string.Create(CultureInfo.InvariantCulture,
+                $"drsa-{config.Trunk.ToString().ToLowerInvariant()}-k{config.K}-{experiment.Source.Layout}-{now:yyyyMMddHHmm}"),
+            Training = new TrainingRecord
+            {
+                Data = experiment.Description,
+                Metrics = new Dictionary<string, double>
+                {
+                    ["rank1"] = Math.Round(trained.Rank1, 2),
+                    ["rank5"] = Math.Round(trained.Rank5, 2),
+                    ["rank10"] = Math.Round(trained.Rank10, 2),
+                    ["rank20"] = Math.Round(trained.Rank20, 2),
+                    ["mAP"] = Math.Round(trained.MeanAp, 2),
+                },
+                Created = now,
+                Notes = string.Create(CultureInfo.InvariantCulture,
+                    $"head trained with OIM (scale {options.OimScale}, momentum {options.OimMomentum}) + diversity regulariser x{options.RegularizerWeight}, " +
+                    $"trunk frozen (stock ImageNet ResNet-18, features cached, {experiment.Cache.Views} views per frame); SGD lr {options.LearningRate} " +
+                    $"momentum {options.Momentum} weight decay {options.WeightDecay}, steps at [{string.Join(",", options.LearningRateSteps)}], " +
+                    $"{(options.WhitenInit ? "fc started from PCA whitening of the training features, " : "")}{options.Epochs} epochs ({options.Stage1Epochs} with uniform temporal weights), batch {options.BatchSize} tracklets x {options.Frames} frames, " +
+                    $"seed {options.Seed}; {trainTime.TotalSeconds:F0} s on {device.type.ToString().ToLowerInvariant()}; " +
+                    $"metrics: tracklet-level, {frames} frames, cross-camera, {trained.Queries} queries"),
+            },
+        };
+        var described = new ReidModel(model.Model, description);
+        return new Result(described, untrained, trained, history, TimeSpan.Zero, trainTime);
+    }
+
+    public static string Format(EpochReport r) => string.Create(CultureInfo.InvariantCulture,
+        $"{(r.Resumed ? "resumed " : "")}epoch {r.Epoch}/{r.Epochs} stage {r.Stage} | oim {r.OimLoss:F4} reg {r.Regularizer:F4} | lr {r.LearningRate:G3} | " +
+        $"{r.TrackletsPerSecond:F0} tracklets/s | elapsed {r.Elapsed:hh\\:mm\\:ss} left {r.Left:hh\\:mm\\:ss}");
+}

@@ -1,0 +1,190 @@
+using ReId.ReidEncoder;
+using ReId.Trainer.Data;
+using ReId.Trainer.Evaluation;
+using ReId.Trainer.Training;
+using static TorchSharp.torch;
+
+namespace ReId.Trainer;
+
+/// <summary>Where the data comes from and how it is split, as given on the command line.</summary>
+internal sealed record DataOptions
+{
+    public required string Data { get; init; }
+
+    public required string Layout { get; init; }
+
+    /// <summary>Keep the last N identities for validation (0: use the dataset's own train/test parts).</summary>
+    public int ValidationLast { get; init; }
+
+    /// <summary>Drop the training identities: each tracklet its own pseudo-identity (site retraining without labels).</summary>
+    public bool Unlabeled { get; init; }
+
+    /// <summary>Versions of each frame in the feature cache: the plain crop and augmented ones.</summary>
+    public int Views { get; init; } = 1;
+
+    public int Seed { get; init; } = 1;
+
+    /// <summary>Folder of feature cache files; null keeps features in memory only.</summary>
+    public string? CacheDirectory { get; init; }
+}
+
+/// <summary>The tracklets evaluated: each query against the gallery tracklets of other cameras.</summary>
+internal sealed record EvaluationSplit(IReadOnlyList<CachedTracklet> Tracklets, int[] Queries, int[] Gallery);
+
+/// <summary>A dataset read, split by identity and turned into cached trunk features, ready to train and evaluate.</summary>
+internal sealed class Experiment : IDisposable
+{
+    private static readonly string[] TrainSubsets = ["bounding_box_train", "bbox_train", "train"];
+    private static readonly string[] QuerySubsets = ["query"];
+    private static readonly string[] GallerySubsets = ["bounding_box_test", "gallery"];
+    private static readonly string[] TestSubsets = ["bbox_test"];
+
+    private Experiment(TrackletSet source, FeatureCache cache, IReadOnlyList<CachedTracklet> train, EvaluationSplit evaluation, string description)
+    {
+        Source = source;
+        Cache = cache;
+        Train = train;
+        Evaluation = evaluation;
+        Description = description;
+    }
+
+    public TrackletSet Source { get; }
+
+    public FeatureCache Cache { get; }
+
+    public IReadOnlyList<CachedTracklet> Train { get; }
+
+    public EvaluationSplit Evaluation { get; }
+
+    /// <summary>What was trained on and evaluated on, for the model file's description.</summary>
+    public string Description { get; }
+
+    /// <summary>Reads, checks and splits the data and computes (or loads) its trunk features.</summary>
+    public static Experiment Prepare(
+        DataOptions options, ITrunkFeatures trunk, bool forTraining, TextWriter log, CancellationToken cancellationToken = default)
+    {
+        var set = DatasetLayouts.Read(options.Layout, options.Data);
+        set.EnsureTrainable(forTraining ? "Training" : "Evaluation");
+        TrackletSet train, test;
+        Func<Tracklet, bool> isQuery = _ => true, isGallery = _ => true;
+        string description;
+        if (options.ValidationLast > 0)
+        {
+            (train, test) = Splits.LastIdentities(set, options.ValidationLast);
+            description = $"{set.Layout} '{options.Data}': {train.IdentityCount} identities for training, the last {test.IdentityCount} kept for validation";
+        }
+        else if (set.Tracklets.Any(t => TrainSubsets.Contains(t.Subset)) && set.Tracklets.Any(t => !TrainSubsets.Contains(t.Subset)))
+        {
+            train = set with { Tracklets = set.Tracklets.Where(t => TrainSubsets.Contains(t.Subset)).ToList() };
+            test = set with { Tracklets = set.Tracklets.Where(t => !TrainSubsets.Contains(t.Subset)).ToList() };
+            if (test.Tracklets.Any(t => QuerySubsets.Contains(t.Subset)))
+            {
+                isQuery = t => QuerySubsets.Contains(t.Subset);
+                isGallery = t => GallerySubsets.Contains(t.Subset) || TestSubsets.Contains(t.Subset);
+            }
+
+            description = $"{set.Layout} '{options.Data}': its train part ({train.IdentityCount} identities) and test part ({test.IdentityCount} identities)";
+        }
+        else if (forTraining)
+        {
+            throw new DatasetException(
+                $"The {set.Layout} data at '{options.Data}' has no separate train and test parts: give --validation-last N to keep N identities apart.");
+        }
+        else
+        {
+            (train, test) = (set with { Tracklets = [] }, set);
+            description = $"{set.Layout} '{options.Data}': all {set.IdentityCount} identities";
+        }
+
+        if (forTraining)
+        {
+            train.EnsureTrainable("Training");
+            if (options.Unlabeled)
+            {
+                var (unlabeled, report) = PseudoLabeler.Unlabeled(train);
+                log.WriteLine($"unlabeled: {report.Tracklets} tracklets -> {report.Identities} pseudo-identities (identities of the data not used)");
+                train = unlabeled;
+                description += "; trained without its labels (one pseudo-identity per tracklet)";
+            }
+        }
+
+        test.EnsureTrainable("Evaluation");
+        // the whole dataset is cached (not only the parts used now), so train, eval and ablation share one cache
+        var all = set;
+        string? file = options.CacheDirectory is null
+            ? null
+            : Path.Combine(options.CacheDirectory, $"features-{set.Layout}-{Fnv(Path.GetFullPath(options.Data) + trunk.Id)}-v{options.Views}-s{options.Seed}.bin");
+        int views = options.Views;
+        var started = DateTime.UtcNow;
+        int lastPercent = -1;
+        var progress = new SyncProgress<(int Done, int Total)>(p =>
+        {
+            int percent = p.Done * 100 / p.Total;
+            if (percent / 10 != lastPercent / 10)
+            {
+                lastPercent = percent;
+                log.WriteLine($"trunk features: {p.Done}/{p.Total} frames x {views} views ({percent}%)");
+            }
+        });
+        var cache = FeatureCache.Build(all, trunk, views, options.Seed, file, progress, cancellationToken);
+        log.WriteLine($"trunk features ready: {cache.Maps.shape[0]} maps in {(DateTime.UtcNow - started).TotalSeconds:F0} s" +
+                      (file is null ? "" : $" (cache {file})"));
+        if (cache.Skipped > 0)
+        {
+            log.WriteLine($"skipped {cache.Skipped} missing or unreadable images, e.g. {string.Join(", ", cache.SkippedExamples)}");
+        }
+
+        var testTracklets = new List<CachedTracklet>();
+        var queries = new List<int>();
+        var gallery = new List<int>();
+        foreach (var original in test.Tracklets)
+        {
+            if (cache.Resolve(original) is not { } cached)
+            {
+                continue;
+            }
+
+            int i = testTracklets.Count;
+            testTracklets.Add(cached);
+            if (isQuery(original))
+            {
+                queries.Add(i);
+            }
+
+            if (isGallery(original))
+            {
+                gallery.Add(i);
+            }
+        }
+
+        return new Experiment(set, cache, cache.Resolve(train.Tracklets), new EvaluationSplit(testTracklets, [.. queries], [.. gallery]), description);
+    }
+
+    /// <summary>Embeds the evaluation tracklets with <paramref name="head"/> and scores them.</summary>
+    public ReidMetrics Evaluate(DrsaHead head, int frames, Device device)
+    {
+        var embeddings = HeadTrainer.Embed(head, Cache, Evaluation.Tracklets, frames, device);
+        return Metrics.Evaluate(
+            Evaluation.Queries, Evaluation.Gallery, embeddings,
+            Evaluation.Tracklets.Select(t => t.Identity).ToArray(), Evaluation.Tracklets.Select(t => t.Camera).ToArray());
+    }
+
+    public void Dispose() => Cache.Dispose();
+
+    private static string Fnv(string text)
+    {
+        ulong hash = 14695981039346656037;
+        foreach (char c in text)
+        {
+            hash = (hash ^ c) * 1099511628211;
+        }
+
+        return hash.ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
+    }
+}
+
+/// <summary>Reports on the caller's thread, in order (Progress&lt;T&gt; would post to the thread pool).</summary>
+internal sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
+}

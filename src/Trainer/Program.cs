@@ -1,0 +1,3 @@
+using ReId.Trainer.Commands;
+
+return await Cli.Create().Parse(args).InvokeAsync().ConfigureAwait(false);
