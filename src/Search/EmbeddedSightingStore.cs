@@ -137,6 +137,22 @@ public sealed partial class EmbeddedSightingStore : ISightingStore
     }
 
     /// <inheritdoc />
+    public Task<IReadOnlyList<Sighting>> ListAsync(SightingListQuery query, CancellationToken cancellationToken = default)
+    {
+        var q = Validation.List(query);
+        ThrowIfDisposed();
+        return Task.FromResult<IReadOnlyList<Sighting>>(q.Cameras is { Count: 0 } ? [] : _db.List(q));
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<IdentitySummary>> ListIdentitiesAsync(IdentityListQuery query, CancellationToken cancellationToken = default)
+    {
+        var q = Validation.Identities(query);
+        ThrowIfDisposed();
+        return Task.FromResult<IReadOnlyList<IdentitySummary>>(_db.ListIdentities(q));
+    }
+
+    /// <inheritdoc />
     public async Task SetIdentityAsync(IReadOnlyList<Guid> sightingIds, Guid identityId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sightingIds);

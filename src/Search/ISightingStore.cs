@@ -22,6 +22,17 @@ public interface ISightingStore : IAsyncDisposable
     /// <summary>How many sightings are stored (of one model version, or all).</summary>
     Task<long> CountAsync(string? modelVersion = null, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Stored sightings (with embeddings and identities, without thumbnail bytes) that match the filters, latest
+    /// <see cref="Sighting.LastSeen"/> first; sightings that end at the same moment come in camera order.
+    /// </summary>
+    /// <exception cref="ArgumentException">The limit or time range is invalid.</exception>
+    Task<IReadOnlyList<Sighting>> ListAsync(SightingListQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>Identities with their sighting and camera counts, most recently seen first.</summary>
+    /// <exception cref="ArgumentException">The limit or camera minimum is invalid.</exception>
+    Task<IReadOnlyList<IdentitySummary>> ListIdentitiesAsync(IdentityListQuery query, CancellationToken cancellationToken = default);
+
     /// <summary>Sets the identity of the given sightings.</summary>
     /// <exception cref="SightingNotFoundException">An id is unknown; nothing is changed.</exception>
     Task SetIdentityAsync(IReadOnlyList<Guid> sightingIds, Guid identityId, CancellationToken cancellationToken = default);

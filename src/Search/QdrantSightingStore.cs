@@ -202,6 +202,73 @@ public sealed partial class QdrantSightingStore : ISightingStore
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// One scroll per collection, filtered on the payload and ordered by the indexed last_seen field (descending),
+    /// then merged. Qdrant orders by that one key only: sightings that end in the same millisecond are put in camera
+    /// order here, but which of them reach the limit inside one collection is Qdrant's choice.
+    /// </remarks>
+    public async Task<IReadOnlyList<Sighting>> ListAsync(SightingListQuery query, CancellationToken cancellationToken = default)
+    {
+        var q = Validation.List(query);
+        if (q.Cameras is { Count: 0 })
+        {
+            return [];
+        }
+
+        var filter = ToFilter(q);
+        var orderBy = ListOrder();
+        var all = new List<Sighting>();
+        foreach (var collection in await ListedCollectionsAsync(q.ModelVersion, cancellationToken).ConfigureAwait(false))
+        {
+            var page = await CallAsync("listing sightings", ct => _client.ScrollAsync(collection, filter, (uint)q.Limit, null,
+                Include(SightingFields), new WithVectorsSelector { Enable = true }, orderBy: orderBy, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
+            all.AddRange(page.Result.Select(p => ToSighting(Guid.Parse(p.Id.Uuid), p.Payload, p.Vectors?.Vector?.GetDenseVector()?.Data.ToArray() ?? [])));
+        }
+
+        return all.OrderByDescending(s => s.LastSeen).ThenBy(s => s.Camera, StringComparer.Ordinal).ThenBy(s => s.Id).Take(q.Limit).ToList();
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Qdrant has no grouped aggregates over a payload, so this reads the identity, camera and times of every linked
+    /// sighting (no vectors, no thumbnails) and counts here: cost grows with the number of linked sightings.
+    /// </remarks>
+    public async Task<IReadOnlyList<IdentitySummary>> ListIdentitiesAsync(IdentityListQuery query, CancellationToken cancellationToken = default)
+    {
+        var q = Validation.Identities(query);
+        var filter = new Filter { MustNot = { IsEmpty(IdentityField) } };
+        var groups = new Dictionary<Guid, (int Count, HashSet<string> Cameras, long First, long Last)>();
+        foreach (var collection in await ListedCollectionsAsync(q.ModelVersion, cancellationToken).ConfigureAwait(false))
+        {
+            await foreach (var p in ScrollAsync(collection, filter, [IdentityField, Camera, FirstSeen, LastSeen], withVectors: false, cancellationToken).ConfigureAwait(false))
+            {
+                var s = ToSighting(Guid.Parse(p.Id.Uuid), p.Payload, []);
+                if (s.IdentityId is not { } identity)
+                {
+                    continue;
+                }
+
+                long first = SightingDatabase.ToMs(s.FirstSeen), last = SightingDatabase.ToMs(s.LastSeen);
+                if (groups.TryGetValue(identity, out var g))
+                {
+                    g.Cameras.Add(s.Camera);
+                    groups[identity] = (g.Count + 1, g.Cameras, Math.Min(g.First, first), Math.Max(g.Last, last));
+                }
+                else
+                {
+                    groups[identity] = (1, new HashSet<string>(StringComparer.Ordinal) { s.Camera }, first, last);
+                }
+            }
+        }
+
+        return groups.Where(g => g.Value.Cameras.Count >= q.MinCameras)
+            .OrderByDescending(g => g.Value.Last).ThenBy(g => g.Key)
+            .Take(q.Limit)
+            .Select(g => new IdentitySummary(g.Key, g.Value.Count, g.Value.Cameras.Count, SightingDatabase.FromMs(g.Value.First), SightingDatabase.FromMs(g.Value.Last)))
+            .ToList();
+    }
+
+    /// <inheritdoc />
     public async Task SetIdentityAsync(IReadOnlyList<Guid> sightingIds, Guid identityId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sightingIds);
@@ -282,22 +349,7 @@ public sealed partial class QdrantSightingStore : ISightingStore
 
     internal static Filter ToFilter(SightingQuery q)
     {
-        var filter = new Filter();
-        if (q.Cameras is not null)
-        {
-            filter.Must.Add(Match(Camera, q.Cameras.Distinct(StringComparer.Ordinal).ToList()));
-        }
-
-        if (q.From is { } from)
-        {
-            filter.Must.Add(Range(LastSeen, new Qdrant.Client.Grpc.Range { Gte = SightingDatabase.ToMs(from) }));
-        }
-
-        if (q.To is { } to)
-        {
-            filter.Must.Add(Range(FirstSeen, new Qdrant.Client.Grpc.Range { Lte = SightingDatabase.ToMs(to) }));
-        }
-
+        var filter = Where(q.Cameras, q.From, q.To);
         if (q.ExcludeCamera is not null)
         {
             filter.MustNot.Add(MatchKeyword(Camera, q.ExcludeCamera));
@@ -306,6 +358,31 @@ public sealed partial class QdrantSightingStore : ISightingStore
         if (q.ExcludeTrack is { } track)
         {
             filter.MustNot.Add(Conditions.Filter(new Filter { Must = { MatchKeyword(Camera, track.Camera), Match(Track, track.Track) } }));
+        }
+
+        return filter;
+    }
+
+    internal static Filter ToFilter(SightingListQuery q) => Where(q.Cameras, q.From, q.To);
+
+    internal static OrderBy ListOrder() => new() { Key = LastSeen, Direction = Direction.Desc };
+
+    private static Filter Where(IReadOnlyCollection<string>? cameras, DateTimeOffset? from, DateTimeOffset? to)
+    {
+        var filter = new Filter();
+        if (cameras is not null)
+        {
+            filter.Must.Add(Match(Camera, cameras.Distinct(StringComparer.Ordinal).ToList()));
+        }
+
+        if (from is { } f)
+        {
+            filter.Must.Add(Range(LastSeen, new Qdrant.Client.Grpc.Range { Gte = SightingDatabase.ToMs(f) }));
+        }
+
+        if (to is { } t)
+        {
+            filter.Must.Add(Range(FirstSeen, new Qdrant.Client.Grpc.Range { Lte = SightingDatabase.ToMs(t) }));
         }
 
         return filter;
@@ -454,6 +531,11 @@ public sealed partial class QdrantSightingStore : ISightingStore
         var all = await CallAsync("listing collections", ct => _client.ListCollectionsAsync(ct), cancellationToken).ConfigureAwait(false);
         return all.Where(c => c.StartsWith(_options.CollectionPrefix + "__", StringComparison.Ordinal)).ToList();
     }
+
+    private async Task<IReadOnlyList<string>> ListedCollectionsAsync(string? modelVersion, CancellationToken cancellationToken) =>
+        modelVersion is null
+            ? await CollectionsAsync(cancellationToken).ConfigureAwait(false)
+            : await ExistsAsync(CollectionName(modelVersion), cancellationToken).ConfigureAwait(false) ? [CollectionName(modelVersion)] : [];
 
     /// <summary>Groups ids by their collection; throws (before any change) when one is unknown.</summary>
     private async Task<Dictionary<string, List<Guid>>> LocateAsync(IReadOnlyList<Guid> ids, CancellationToken cancellationToken)

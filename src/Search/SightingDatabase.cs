@@ -260,6 +260,86 @@ internal sealed class SightingDatabase : IDisposable
         }
     }
 
+    /// <summary>Newest first; walks the last_seen index backwards and stops at the limit.</summary>
+    public List<Sighting> List(SightingListQuery q)
+    {
+        lock (_readLock)
+        {
+            using var cmd = ReadCommand("");
+            var where = new List<string>();
+            if (q.ModelVersion is not null)
+            {
+                where.Add("model_version = $mv");
+                cmd.Parameters.AddWithValue("$mv", q.ModelVersion);
+            }
+
+            if (q.Cameras is not null)
+            {
+                var names = q.Cameras.Distinct(StringComparer.Ordinal).Select((c, i) =>
+                {
+                    var name = "$c" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    cmd.Parameters.AddWithValue(name, c);
+                    return name;
+                }).ToList();
+                where.Add($"camera IN ({string.Join(',', names)})");
+            }
+
+            if (q.From is { } from)
+            {
+                where.Add("last_seen >= $from");
+                cmd.Parameters.AddWithValue("$from", ToMs(from));
+            }
+
+            if (q.To is { } to)
+            {
+                where.Add("first_seen <= $to");
+                cmd.Parameters.AddWithValue("$to", ToMs(to));
+            }
+
+            cmd.Parameters.AddWithValue("$limit", q.Limit);
+            cmd.CommandText = $"SELECT {SightingColumns} FROM sightings {(where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where))} " +
+                              "ORDER BY last_seen DESC, camera, id LIMIT $limit";
+            using var reader = cmd.ExecuteReader();
+            var list = new List<Sighting>();
+            while (reader.Read())
+            {
+                list.Add(ReadSighting(reader).Sighting);
+            }
+
+            return list;
+        }
+    }
+
+    /// <summary>One pass over the identity index, grouped in SQLite.</summary>
+    public List<IdentitySummary> ListIdentities(IdentityListQuery q)
+    {
+        lock (_readLock)
+        {
+            using var cmd = ReadCommand($"""
+                SELECT identity, COUNT(*), COUNT(DISTINCT camera), MIN(first_seen), MAX(last_seen) FROM sightings
+                WHERE identity IS NOT NULL{(q.ModelVersion is null ? "" : " AND model_version = $mv")}
+                GROUP BY identity HAVING COUNT(DISTINCT camera) >= $min
+                ORDER BY MAX(last_seen) DESC, identity LIMIT $limit
+                """);
+            if (q.ModelVersion is not null)
+            {
+                cmd.Parameters.AddWithValue("$mv", q.ModelVersion);
+            }
+
+            cmd.Parameters.AddWithValue("$min", q.MinCameras);
+            cmd.Parameters.AddWithValue("$limit", q.Limit);
+            using var reader = cmd.ExecuteReader();
+            var list = new List<IdentitySummary>();
+            while (reader.Read())
+            {
+                list.Add(new IdentitySummary(new Guid((byte[])reader[0], bigEndian: true), reader.GetInt32(1), reader.GetInt32(2),
+                    FromMs(reader.GetInt64(3)), FromMs(reader.GetInt64(4))));
+            }
+
+            return list;
+        }
+    }
+
     public List<Guid> IdsOfIdentity(Guid identity) => Ids("SELECT id FROM sightings WHERE identity = $v", identity.ToByteArray(bigEndian: true));
 
     public List<Guid> IdsEndedBefore(DateTimeOffset cutoff) => Ids("SELECT id FROM sightings WHERE last_seen < $v", ToMs(cutoff));

@@ -116,11 +116,54 @@ internal static class Validation
         return q with { Embedding = normalised };
     }
 
+    public static SightingListQuery List(SightingListQuery q)
+    {
+        ArgumentNullException.ThrowIfNull(q);
+        if (q.ModelVersion is not null)
+        {
+            ModelVersion(q.ModelVersion, "listing");
+        }
+
+        Limit(q.Limit, "listing");
+        if (q.Cameras?.Any(string.IsNullOrWhiteSpace) == true)
+        {
+            throw new ArgumentException("listing: a camera id in Cameras is empty.");
+        }
+
+        TimeRange(q.From, q.To);
+        return q;
+    }
+
+    public static IdentityListQuery Identities(IdentityListQuery q)
+    {
+        ArgumentNullException.ThrowIfNull(q);
+        if (q.ModelVersion is not null)
+        {
+            ModelVersion(q.ModelVersion, "identity listing");
+        }
+
+        Limit(q.Limit, "identity listing");
+        if (q.MinCameras < 1)
+        {
+            throw new ArgumentException($"identity listing: MinCameras is {q.MinCameras}; it must be at least 1.");
+        }
+
+        return q;
+    }
+
     public static void TimeRange(DateTimeOffset? from, DateTimeOffset? to)
     {
         if (from is { } f && to is { } t && t < f)
         {
             throw new ArgumentException($"the time range is inverted: From {f:O} is after To {t:O}.");
+        }
+    }
+
+    private static void Limit(int limit, string what)
+    {
+        if (limit is < 1 or > SightingListQuery.MaxLimit)
+        {
+            throw new ArgumentException($"{what}: Limit is {limit}; it must be between 1 and {SightingListQuery.MaxLimit}.");
         }
     }
 

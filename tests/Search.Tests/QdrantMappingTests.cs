@@ -138,6 +138,84 @@ public sealed class QdrantMappingTests
     }
 
     [Test]
+    public async Task List_Filters_MapToScrollOrderedByLastSeenDescending()
+    {
+        var (store, fake) = Create();
+        var syn = new Synthetic(38);
+        var older = syn.Sighting("b", 9, 3, syn.Person());
+        var newer = syn.Sighting("c", 4, 7, syn.Person());
+        var identity = Guid.CreateVersion7();
+        var server = Server(exists: true);
+        fake.Respond = (name, args) => name == "ScrollAsync"
+            ? Task.FromResult(new ScrollResponse
+            {
+                Result =
+                {
+                    // Out of order on purpose: the store orders what the collections return.
+                    new RetrievedPoint { Id = older.Id, Payload = { QdrantSightingStore.ToPoint(older).Payload } },
+                    new RetrievedPoint { Id = newer.Id, Payload = { QdrantSightingStore.ToPoint(newer with { IdentityId = identity }).Payload } },
+                },
+            })
+            : server(name, args);
+        var from = Synthetic.T0;
+        var to = Synthetic.T0.AddHours(1);
+
+        var list = await store.ListAsync(new SightingListQuery { ModelVersion = Synthetic.Model, Cameras = ["b", "c"], From = from, To = to, Limit = 25 });
+
+        var args = fake.ArgsOf("ScrollAsync").Single();
+        Assert.That(args[0], Is.EqualTo(store.CollectionName(Synthetic.Model)));
+        var filter = (Filter)args[1]!;
+        Assert.That(filter.Must[0].Field.Match.Keywords.Strings, Is.EqualTo(new[] { "b", "c" }));
+        Assert.That(filter.Must[1].Field.Key, Is.EqualTo("last_seen"));
+        Assert.That(filter.Must[1].Field.Range.Gte, Is.EqualTo(from.ToUnixTimeMilliseconds()));
+        Assert.That(filter.Must[2].Field.Key, Is.EqualTo("first_seen"));
+        Assert.That(filter.Must[2].Field.Range.Lte, Is.EqualTo(to.ToUnixTimeMilliseconds()));
+        Assert.That(args[2], Is.EqualTo(25u));
+        var order = (OrderBy)args[8]!;
+        Assert.That(order.Key, Is.EqualTo("last_seen"));
+        Assert.That(order.Direction, Is.EqualTo(Direction.Desc));
+        Assert.That(list.Select(s => s.Id), Is.EqualTo(new[] { newer.Id, older.Id }));
+        Assert.That(list[0].IdentityId, Is.EqualTo(identity));
+        Assert.That(list[0].Camera, Is.EqualTo("c"));
+        Assert.That(list[0].Samples, Is.EqualTo(newer.Samples));
+        Assert.That(list[1].FirstSeen, Is.EqualTo(older.FirstSeen));
+    }
+
+    [Test]
+    public async Task ListIdentities_CountsLinkedPayloadsPerIdentity()
+    {
+        var (store, fake) = Create();
+        var syn = new Synthetic(39);
+        Guid a = Guid.CreateVersion7(), b = Guid.CreateVersion7();
+        var points = new[]
+        {
+            syn.Sighting("door", 1, 0, syn.Person()) with { IdentityId = a },
+            syn.Sighting("hall", 2, 5, syn.Person()) with { IdentityId = a },
+            syn.Sighting("door", 3, 9, syn.Person()) with { IdentityId = b },
+        };
+        var server = Server(exists: true);
+        fake.Respond = (name, args) => name switch
+        {
+            "ListCollectionsAsync" => Task.FromResult<IReadOnlyList<string>>([store.CollectionName(Synthetic.Model), "unrelated"]),
+            "ScrollAsync" => Task.FromResult(new ScrollResponse { Result = { points.Select(p => new RetrievedPoint { Id = p.Id, Payload = { QdrantSightingStore.ToPoint(p).Payload } }) } }),
+            _ => server(name, args),
+        };
+
+        var all = await store.ListIdentitiesAsync(new IdentityListQuery());
+        var cross = await store.ListIdentitiesAsync(new IdentityListQuery { MinCameras = 2 });
+
+        Assert.That(all, Is.EqualTo(new[]
+        {
+            new IdentitySummary(b, 1, 1, points[2].FirstSeen, points[2].LastSeen),
+            new IdentitySummary(a, 2, 2, points[0].FirstSeen, points[1].LastSeen),
+        }));
+        Assert.That(cross.Select(i => i.IdentityId), Is.EqualTo(new[] { a }));
+        var filter = (Filter)fake.ArgsOf("ScrollAsync").First()[1]!;
+        Assert.That(filter.MustNot.Single().IsEmpty.Key, Is.EqualTo("identity"));
+        Assert.That(fake.ArgsOf("ScrollAsync").All(x => (string)x[0]! == store.CollectionName(Synthetic.Model)));
+    }
+
+    [Test]
     public async Task Search_Filters_MapToQdrantFilterAndHitsBack()
     {
         var (store, fake) = Create();

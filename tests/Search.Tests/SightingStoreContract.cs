@@ -284,6 +284,83 @@ public abstract class SightingStoreContract
     }
 
     [Test]
+    public async Task List_NewestFirst_AppliesCameraTimeModelFiltersAndLimit()
+    {
+        var syn = new Synthetic(21);
+        var all = Enumerable.Range(0, 12).Select(i => syn.Sighting("cam" + (i % 3), i, i * 10, syn.Person(), durationSeconds: 60)).ToList();
+        var other = syn.Sighting("cam0", 99, 500, syn.Person(), model: "drsa-other-v2");
+        await Store.AddAsync([.. all, other]);
+
+        var everything = await Store.ListAsync(new SightingListQuery { Limit = 100 });
+        var newest = await Store.ListAsync(new SightingListQuery { ModelVersion = Synthetic.Model, Limit = 3 });
+        var from = Synthetic.T0.AddMinutes(25);
+        var to = Synthetic.T0.AddMinutes(85);
+        var filtered = await Store.ListAsync(new SightingListQuery { ModelVersion = Synthetic.Model, Cameras = ["cam1", "cam2"], From = from, To = to, Limit = 100 });
+
+        Assert.That(everything.Select(s => s.Id), Is.EqualTo(new[] { other }.Concat(all.AsEnumerable().Reverse()).Select(s => s.Id)));
+        Assert.That(newest.Select(s => s.Id), Is.EqualTo(new[] { all[11].Id, all[10].Id, all[9].Id }));
+        var expected = all.Where(s => s.Camera is "cam1" or "cam2" && s.LastSeen >= from && s.FirstSeen <= to).OrderByDescending(s => s.LastSeen).Select(s => s.Id).ToList();
+        Assert.That(filtered.Select(s => s.Id), Is.EqualTo(expected));
+        Assert.That(expected, Is.Not.Empty);
+        var back = newest[0];
+        Assert.Multiple(() =>
+        {
+            Assert.That(back.Camera, Is.EqualTo(all[11].Camera));
+            Assert.That(back.Track, Is.EqualTo(11));
+            Assert.That(back.FirstSeen, Is.EqualTo(all[11].FirstSeen));
+            Assert.That(back.Samples, Is.EqualTo(all[11].Samples));
+            Assert.That(back.Embedding, Is.EqualTo(all[11].Embedding).Within(1e-5f));
+            Assert.That(back.ModelVersion, Is.EqualTo(Synthetic.Model));
+        });
+        Assert.That(await Store.ListAsync(new SightingListQuery { Cameras = [] }), Is.Empty);
+        Assert.That(await Store.ListAsync(new SightingListQuery { ModelVersion = "never-stored" }), Is.Empty);
+    }
+
+    [Test]
+    public async Task ListIdentities_CountsSightingsAndCameras_MostRecentFirst()
+    {
+        var syn = new Synthetic(22);
+        var a1 = syn.Sighting("door", 1, 0, syn.Person());
+        var a2 = syn.Sighting("hall", 2, 5, syn.Person());
+        var a3 = syn.Sighting("hall", 3, 8, syn.Person());
+        var b1 = syn.Sighting("door", 4, 30, syn.Person());
+        var c1 = syn.Sighting("door", 5, 1, syn.Person());
+        var c2 = syn.Sighting("yard", 6, 2, syn.Person(), model: "drsa-other-v2");
+        var loose = syn.Sighting("yard", 7, 60, syn.Person());
+        await Store.AddAsync([a1, a2, a3, b1, c1, c2, loose]);
+        Guid a = Guid.CreateVersion7(), b = Guid.CreateVersion7(), c = Guid.CreateVersion7();
+        await Store.SetIdentityAsync([a1.Id, a2.Id, a3.Id], a);
+        await Store.SetIdentityAsync([b1.Id], b);
+        await Store.SetIdentityAsync([c1.Id, c2.Id], c);
+
+        var all = await Store.ListIdentitiesAsync(new IdentityListQuery());
+        var crossCamera = await Store.ListIdentitiesAsync(new IdentityListQuery { MinCameras = 2 });
+        var oneModel = await Store.ListIdentitiesAsync(new IdentityListQuery { ModelVersion = Synthetic.Model, MinCameras = 2 });
+        var first = await Store.ListIdentitiesAsync(new IdentityListQuery { Limit = 1 });
+
+        Assert.That(all, Is.EqualTo(new[]
+        {
+            new IdentitySummary(b, 1, 1, b1.FirstSeen, b1.LastSeen),
+            new IdentitySummary(a, 3, 2, a1.FirstSeen, a3.LastSeen),
+            new IdentitySummary(c, 2, 2, c1.FirstSeen, c2.LastSeen),
+        }));
+        Assert.That(crossCamera.Select(i => i.IdentityId), Is.EqualTo(new[] { a, c }));
+        Assert.That(oneModel.Select(i => i.IdentityId), Is.EqualTo(new[] { a }));
+        Assert.That(first.Select(i => i.IdentityId), Is.EqualTo(new[] { b }));
+    }
+
+    [Test]
+    public async Task List_BadLimitOrRange_ThrowsClearErrors()
+    {
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => Store.ListAsync(new SightingListQuery { Limit = 0 }));
+        Assert.That(e!.Message, Does.Contain("Limit is 0"));
+        e = await Assert.ThrowsAsync<ArgumentException>(() => Store.ListAsync(new SightingListQuery { From = Synthetic.T0, To = Synthetic.T0.AddHours(-1) }));
+        Assert.That(e!.Message, Does.Contain("inverted"));
+        e = await Assert.ThrowsAsync<ArgumentException>(() => Store.ListIdentitiesAsync(new IdentityListQuery { MinCameras = 0 }));
+        Assert.That(e!.Message, Does.Contain("MinCameras is 0"));
+    }
+
+    [Test]
     public async Task Reopen_KeepsSightingsCropsIdentitiesAndFeedback()
     {
         var syn = new Synthetic(14);
@@ -412,11 +489,13 @@ public abstract class SightingStoreContract
         var searches = 0;
         var reader = Task.Run(async () =>
         {
-            while (!writers.TrueForAll(t => t.IsCompleted))
+            // At least one search, even when the writers finish before this task starts on a busy machine.
+            do
             {
                 await Store.SearchAsync(new SightingQuery(Synthetic.Model, person) { K = 5 });
                 searches++;
             }
+            while (!writers.TrueForAll(t => t.IsCompleted));
         });
 
         await Task.WhenAll([.. writers, reader]);
