@@ -5,9 +5,9 @@ namespace ReId.Host.Pipeline.Adapters;
 
 /// <summary>
 /// The service's view of the Search stage: the sighting store, where-else queries and identity linking.
-/// The store answers nearest-neighbour queries only; lists (recent sightings, identities, sightings left by an
-/// older model) are taken from a search over the whole embedding space (similarity >= -1), at most
-/// <see cref="ListCeiling"/> per model version.
+/// Recent sightings and identities come from the store's listing calls; sightings left by an older model are
+/// taken from a search over the whole embedding space (similarity >= -1), at most <see cref="ListCeiling"/> per
+/// model version.
 /// </summary>
 internal sealed class SearchRepository : ISightingRepository
 {
@@ -89,22 +89,20 @@ internal sealed class SearchRepository : ISightingRepository
 
     public async Task<IReadOnlyList<SightingRecord>> ListAsync(SightingQuery query, CancellationToken cancellationToken = default)
     {
-        var hits = new List<SightingHit>();
+        var sightings = new List<Sighting>();
         foreach (var model in Models)
         {
-            hits.AddRange(await AllAsync(model, query.Camera is null ? null : [query.Camera], query.From, query.To, cancellationToken).ConfigureAwait(false));
-        }
-
-        var records = new List<SightingRecord>();
-        foreach (var h in hits.OrderByDescending(h => h.LastSeen).ThenBy(h => h.Camera, StringComparer.Ordinal).Take(query.Limit))
-        {
-            if (await _store.GetAsync(h.SightingId, cancellationToken).ConfigureAwait(false) is { } s)
+            sightings.AddRange(await _store.ListAsync(new SightingListQuery
             {
-                records.Add(ToRecord(s));
-            }
+                ModelVersion = model,
+                Cameras = query.Camera is null ? null : [query.Camera],
+                From = query.From,
+                To = query.To,
+                Limit = query.Limit,
+            }, cancellationToken).ConfigureAwait(false));
         }
 
-        return records;
+        return [.. sightings.OrderByDescending(s => s.LastSeen).ThenBy(s => s.Camera, StringComparer.Ordinal).Take(query.Limit).Select(ToRecord)];
     }
 
     public Task<long> CountAsync(CancellationToken cancellationToken = default) => _store.CountAsync(null, cancellationToken);
@@ -123,14 +121,15 @@ internal sealed class SearchRepository : ISightingRepository
 
     public async Task<IReadOnlyList<IdentityRecord>> IdentitiesAsync(int limit, CancellationToken cancellationToken = default)
     {
+        // An identity seen by one camera only is not a cross-camera link yet.
         var ids = new Dictionary<Guid, DateTimeOffset>();
         foreach (var model in Models)
         {
-            foreach (var h in await AllAsync(model, null, null, null, cancellationToken).ConfigureAwait(false))
+            foreach (var identity in await _store.ListIdentitiesAsync(new IdentityListQuery { ModelVersion = model, MinCameras = 2, Limit = limit }, cancellationToken).ConfigureAwait(false))
             {
-                if (h.IdentityId is { } identity && (!ids.TryGetValue(identity, out var last) || h.LastSeen > last))
+                if (!ids.TryGetValue(identity.IdentityId, out var last) || identity.LastSeen > last)
                 {
-                    ids[identity] = h.LastSeen;
+                    ids[identity.IdentityId] = identity.LastSeen;
                 }
             }
         }
@@ -139,7 +138,6 @@ internal sealed class SearchRepository : ISightingRepository
         foreach (var (identity, _) in ids.OrderByDescending(p => p.Value))
         {
             var sightings = await _store.GetIdentitySightingsAsync(identity, cancellationToken).ConfigureAwait(false);
-            // An identity seen by one camera only is not a cross-camera link yet.
             if (sightings.Select(s => s.Camera).Distinct(StringComparer.Ordinal).Count() > 1)
             {
                 list.Add(ToIdentity(identity, sightings));
