@@ -27,6 +27,7 @@ public static class DatasetLayouts
         new ILidsVidReader(),
         new DukeVideoReader(),
         new SiteReader(),
+        new SiteStoreReader(),
     ];
 
     public static IReadOnlyList<string> Names { get; } = Readers.Select(r => r.Name).ToArray();
@@ -277,5 +278,42 @@ internal sealed class SiteReader : IDatasetReader
 
         var source = new FolderSiteSource(root);
         return PseudoLabeler.Label(root, source.ReadTracklets(), source.ReadFeedback()).Set;
+    }
+}
+
+/// <summary>
+/// The service's own embedded store (<see cref="StoreSiteSource"/>) with pseudo-identities from
+/// <see cref="PseudoLabeler"/>. The crops are exported under the temporary folder, one export per store.
+/// </summary>
+internal sealed class SiteStoreReader : IDatasetReader
+{
+    public string Name => "site-store";
+
+    public string ExpectedLayout => StoreSiteSource.ExpectedLayout;
+
+    public TrackletSet Read(string root)
+    {
+        if (!Directory.Exists(root))
+        {
+            throw new DatasetException($"The store folder '{root}' does not exist. Expected {ExpectedLayout}.");
+        }
+
+        string full = Path.GetFullPath(root);
+        using var source = new StoreSiteSource(full, ExportFolder(full));
+        var tracklets = source.ReadTracklets();
+        var (set, _) = PseudoLabeler.Label(full, tracklets, source.ReadFeedback());
+        return set with { Layout = Name };
+    }
+
+    /// <summary>A stable folder per store, so later runs reuse the export and the feature cache built on it.</summary>
+    internal static string ExportFolder(string storeFolder)
+    {
+        ulong hash = 14695981039346656037;
+        foreach (char c in storeFolder)
+        {
+            hash = (hash ^ c) * 1099511628211;
+        }
+
+        return Path.Combine(Path.GetTempPath(), "reid-train-site-store", hash.ToString("x16", CultureInfo.InvariantCulture));
     }
 }
