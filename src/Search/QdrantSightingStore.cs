@@ -203,7 +203,7 @@ public sealed partial class QdrantSightingStore : ISightingStore
 
     /// <inheritdoc />
     /// <remarks>
-    /// One scroll per collection, filtered on the payload and ordered by the indexed last_seen field (descending),
+    /// Scrolls per collection, filtered on the payload and ordered by the indexed last_seen field (descending),
     /// then merged. Qdrant orders by that one key only: sightings that end in the same millisecond are put in camera
     /// order here, but which of them reach the limit inside one collection is Qdrant's choice.
     /// </remarks>
@@ -216,13 +216,10 @@ public sealed partial class QdrantSightingStore : ISightingStore
         }
 
         var filter = ToFilter(q);
-        var orderBy = ListOrder();
         var all = new List<Sighting>();
         foreach (var collection in await ListedCollectionsAsync(q.ModelVersion, cancellationToken).ConfigureAwait(false))
         {
-            var page = await CallAsync("listing sightings", ct => _client.ScrollAsync(collection, filter, (uint)q.Limit, null,
-                Include(SightingFields), new WithVectorsSelector { Enable = true }, orderBy: orderBy, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
-            all.AddRange(page.Result.Select(p => ToSighting(Guid.Parse(p.Id.Uuid), p.Payload, p.Vectors?.Vector?.GetDenseVector()?.Data.ToArray() ?? [])));
+            all.AddRange(await ListNewestAsync(collection, filter, q.Limit, cancellationToken).ConfigureAwait(false));
         }
 
         return all.OrderByDescending(s => s.LastSeen).ThenBy(s => s.Camera, StringComparer.Ordinal).ThenBy(s => s.Id).Take(q.Limit).ToList();
@@ -530,6 +527,60 @@ public sealed partial class QdrantSightingStore : ISightingStore
     {
         var all = await CallAsync("listing collections", ct => _client.ListCollectionsAsync(ct), cancellationToken).ConfigureAwait(false);
         return all.Where(c => c.StartsWith(_options.CollectionPrefix + "__", StringComparison.Ordinal)).ToList();
+    }
+
+    /// <summary>Rows per scroll request when listing (a page of sightings with vectors stays well under gRPC's message limit).</summary>
+    internal int ListPageSize { get; init; } = 512;
+
+    /// <summary>
+    /// The newest <paramref name="limit"/> sightings of one collection. Qdrant gives no page offset with order_by, so
+    /// each page starts from the last time seen (inclusive) and the points already taken at that time are skipped;
+    /// when a whole page is one instant, the next request is larger.
+    /// </summary>
+    private async Task<List<Sighting>> ListNewestAsync(string collection, Filter filter, int limit, CancellationToken cancellationToken)
+    {
+        var taken = new List<Sighting>();
+        var ids = new HashSet<Guid>();
+        long? startFrom = null;
+        var pageSize = ListPageSize;
+        while (taken.Count < limit)
+        {
+            var atBoundary = startFrom is { } b ? taken.Count(s => SightingDatabase.ToMs(s.LastSeen) == b) : 0;
+            var want = (uint)Math.Min((long)pageSize, (long)limit - taken.Count + atBoundary);
+            var orderBy = ListOrder();
+            if (startFrom is { } from)
+            {
+                orderBy.StartFrom = new StartFrom { Integer = from };
+            }
+
+            var page = await CallAsync("listing sightings", ct => _client.ScrollAsync(collection, filter, want, null,
+                Include(SightingFields), new WithVectorsSelector { Enable = true }, orderBy: orderBy, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
+            var added = 0;
+            foreach (var p in page.Result)
+            {
+                var id = Guid.Parse(p.Id.Uuid);
+                if (ids.Add(id) && taken.Count < limit)
+                {
+                    taken.Add(ToSighting(id, p.Payload, p.Vectors?.Vector?.GetDenseVector()?.Data.ToArray() ?? []));
+                    added++;
+                }
+            }
+
+            if (page.Result.Count < want)
+            {
+                break; // the collection has nothing older that matches
+            }
+
+            if (added == 0)
+            {
+                pageSize *= 2;
+                continue;
+            }
+
+            startFrom = SightingDatabase.ToMs(taken[^1].LastSeen);
+        }
+
+        return taken;
     }
 
     private async Task<IReadOnlyList<string>> ListedCollectionsAsync(string? modelVersion, CancellationToken cancellationToken) =>

@@ -29,7 +29,7 @@ public sealed class QdrantMappingTests
         }
     }
 
-    private (QdrantSightingStore Store, FakeQdrantClient Fake) Create(int batch = 256, int retries = 2)
+    private (QdrantSightingStore Store, FakeQdrantClient Fake) Create(int batch = 256, int retries = 2, int listPage = 512)
     {
         var (client, fake) = FakeQdrantClient.Create();
         var store = new QdrantSightingStore(client, new QdrantStoreOptions
@@ -39,7 +39,10 @@ public sealed class QdrantMappingTests
             Retries = retries,
             RetryDelay = TimeSpan.Zero,
             SideStorePath = _side,
-        }, TimeProvider.System, null, null);
+        }, TimeProvider.System, null, null)
+        {
+            ListPageSize = listPage,
+        };
         _stores.Add(store);
         return (store, fake);
     }
@@ -179,6 +182,40 @@ public sealed class QdrantMappingTests
         Assert.That(list[0].Camera, Is.EqualTo("c"));
         Assert.That(list[0].Samples, Is.EqualTo(newer.Samples));
         Assert.That(list[1].FirstSeen, Is.EqualTo(older.FirstSeen));
+    }
+
+    [Test]
+    public async Task List_MoreThanOnePage_PagesFromTheLastTimeWithoutRepeatsOrGaps()
+    {
+        var (store, fake) = Create(listPage: 2);
+        var syn = new Synthetic(40);
+        // Two pairs end at the same instant, so pages start inside a group of equal times.
+        var stored = new[] { 0, 1, 1, 3, 3, 3, 6 }.Select((minute, i) => syn.Sighting("c" + i, i, minute, syn.Person())).ToList();
+        var server = Server(exists: true);
+        fake.Respond = (name, args) =>
+        {
+            if (name != "ScrollAsync")
+            {
+                return server(name, args);
+            }
+
+            var order = (OrderBy)args[8]!;
+            var points = stored.Where(s => order.StartFrom is null || s.LastSeen.ToUnixTimeMilliseconds() <= order.StartFrom.Integer)
+                .OrderByDescending(s => s.LastSeen).ThenBy(s => s.Id)
+                .Take((int)(uint)args[2]!)
+                .Select(s => new RetrievedPoint { Id = s.Id, Payload = { QdrantSightingStore.ToPoint(s).Payload } });
+            return Task.FromResult(new ScrollResponse { Result = { points } });
+        };
+
+        var five = await store.ListAsync(new SightingListQuery { ModelVersion = Synthetic.Model, Limit = 5 });
+        var all = await store.ListAsync(new SightingListQuery { ModelVersion = Synthetic.Model, Limit = 100 });
+
+        var newest = stored.OrderByDescending(s => s.LastSeen).ThenBy(s => s.Camera, StringComparer.Ordinal).ToList();
+        Assert.That(all.Select(s => s.Id), Is.EqualTo(newest.Select(s => s.Id)));
+        // The fifth is one of the two that end at minute 1: which one reaches the limit is the server's choice.
+        Assert.That(five.Take(4).Select(s => s.Id), Is.EqualTo(newest.Take(4).Select(s => s.Id)));
+        Assert.That(five[4].Id, Is.AnyOf(newest[4].Id, newest[5].Id));
+        Assert.That(fake.ArgsOf("ScrollAsync").Count(), Is.GreaterThan(2));
     }
 
     [Test]
