@@ -5,7 +5,7 @@ namespace ReId.Detection.Tests;
 
 public class DetectorTests
 {
-    private static DetectorOptions Yolox(string? path = null) => new() { Detector = "yolox", ModelPath = path ?? SharedFiles.YoloxModel };
+    private static DetectorOptions Yolox(string? path = null) => new() { Detector = "yolox", ModelPath = path ?? SharedData.YoloxModel };
 
     [Test]
     public void Create_UnknownName_ListsValidNames()
@@ -92,7 +92,7 @@ public class DetectorTests
     public void Detect_VtestFrame_FindsSeveralPeopleInsideTheFrame()
     {
         using var detector = DetectorRegistry.Create(Yolox());
-        var frame = TestImages.VideoFrame(SharedFiles.Vtest, 100);
+        var frame = TestImages.VideoFrame(SharedData.Vtest, 100);
 
         var people = detector.Detect([frame])[0].Where(d => d.Score >= 0.5f).ToList();
 
@@ -108,7 +108,7 @@ public class DetectorTests
         var options = Yolox();
         options.MaxBatch = 3;
         using var detector = DetectorRegistry.Create(options);
-        var frames = new[] { TestImages.VideoFrame(SharedFiles.Vtest, 10), TestImages.Solid(320, 240, 0), TestImages.VideoFrame(SharedFiles.Vtest, 400) };
+        var frames = new[] { TestImages.VideoFrame(SharedData.Vtest, 10), TestImages.Solid(320, 240, 0), TestImages.VideoFrame(SharedData.Vtest, 400) };
 
         var together = detector.Detect(frames);
         var single = frames.Select(f => detector.Detect([f])[0]).ToList();
@@ -152,7 +152,7 @@ public class DetectorTests
     {
         using var detector = DetectorRegistry.Create(new DetectorOptions { Detector = "hog", ScoreThreshold = 0.5f });
         using var mat = new OpenCvSharp.Mat();
-        using (var capture = new OpenCvSharp.VideoCapture(SharedFiles.Vtest))
+        using (var capture = new OpenCvSharp.VideoCapture(SharedData.Vtest))
         {
             capture.Set(OpenCvSharp.VideoCaptureProperties.PosFrames, 100);
             capture.Read(mat);

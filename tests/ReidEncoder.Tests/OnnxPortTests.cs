@@ -10,7 +10,7 @@ public class OnnxPortTests
     public void ImageNetTrunk_OnARealImage_MatchesOnnxRuntimeOnTheOriginalFile()
     {
         TestData.IgnoreWithoutImageNetWeights();
-        var folder = TestData.Cuhk03TrainOrIgnore();
+        var folder = SharedData.Cuhk03Train;
         var crop = ImageDecoder.Load(Directory.GetFiles(folder, "*.jpg").Order(StringComparer.Ordinal).First());
 
         // The package's own pipeline: RGB planes 0-255 -> preprocessing graph (to BGR, minus the mean image) -> ResNet-18.

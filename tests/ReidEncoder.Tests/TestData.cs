@@ -1,26 +1,8 @@
 namespace ReId.ReidEncoder.Tests;
 
-/// <summary>Finds shared test data by environment variable, else ../shared beside the repository root.</summary>
+/// <summary>CUHK03 identities and the ImageNet weights check the encoder tests share.</summary>
 internal static class TestData
 {
-    public static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Pipeline.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("Pipeline.sln not found above the test directory.");
-    }
-
-    /// <summary>CUHK03 detected train crops (PPPP_KK.jpg); ignores the test when absent.</summary>
-    public static string Cuhk03TrainOrIgnore()
-    {
-        var env = Environment.GetEnvironmentVariable("REID_CUHK03_DIR");
-        var path = string.IsNullOrWhiteSpace(env)
-            ? Path.GetFullPath(Path.Combine(RepoRoot(), "..", "shared", "data", "cuhk03-detected", "train"))
-            : env;
-        if (!Directory.Exists(path)) Assert.Ignore($"CUHK03 crops not found at {path} (set REID_CUHK03_DIR).");
-        return path;
-    }
-
     public static void IgnoreWithoutImageNetWeights()
     {
         if (!ImageNetResNet18.IsAvailable()) Assert.Ignore("the ImageNet ResNet-18 ONNX files are not available (restore the project).");

@@ -30,7 +30,7 @@ internal sealed class Scene : IDisposable
     /// <summary>Adds person <paramref name="person"/> (CUHK03 id) scaled to <paramref name="height"/> pixels.</summary>
     public Scene Add(int person, int height, int firstFrame, int lastFrame, Point2f from, Point2f to)
     {
-        string file = Path.Combine(SharedFiles.Cuhk03Train, $"{person:D4}_00.jpg");
+        string file = Path.Combine(SharedData.Cuhk03Train, $"{person:D4}_00.jpg");
         using var src = Cv2.ImRead(file, ImreadModes.Color);
         Assert.That(src.Empty(), Is.False, $"cannot read {file}");
         int width = (int)Math.Round(src.Width * (double)height / src.Height);
@@ -151,7 +151,7 @@ internal sealed class Scene : IDisposable
     {
         const int samples = 15;
         var frames = new List<byte[]>();
-        using (var capture = new VideoCapture(SharedFiles.Vtest))
+        using (var capture = new VideoCapture(SharedData.Vtest))
         {
             int count = (int)capture.Get(VideoCaptureProperties.FrameCount);
             using var mat = new Mat();

@@ -13,7 +13,7 @@ public class SceneTests
     [OneTimeSetUp]
     public void LoadDetector()
     {
-        string model = SharedFiles.YoloxModel;
+        string model = SharedData.YoloxModel;
         _detector = DetectorRegistry.Create(new DetectorOptions { Detector = "yolox", ModelPath = model });
     }
 

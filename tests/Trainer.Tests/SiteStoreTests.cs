@@ -21,7 +21,7 @@ public class SiteStoreTests
     [SetUp]
     public async Task SetUp()
     {
-        string cuhk03 = Cuhk03TrainOrIgnore();
+        string cuhk03 = SharedData.Cuhk03Train;
         _data = new TinyData();
         _store = _data.Path("store");
         _ids = await FillStoreAsync(cuhk03, _store);
@@ -215,32 +215,5 @@ public class SiteStoreTests
 
         using var resized = image.Resize(new Size(KeptCrop.Width, KeptCrop.Height));
         return FrameReader.ToCrop(resized).Bgr;
-    }
-
-    private static string Cuhk03TrainOrIgnore()
-    {
-        var env = Environment.GetEnvironmentVariable("REID_CUHK03_DIR");
-        string path;
-        if (string.IsNullOrWhiteSpace(env))
-        {
-            var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Pipeline.sln")))
-            {
-                dir = dir.Parent;
-            }
-
-            path = dir is null ? "" : Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "data", "cuhk03-detected", "train"));
-        }
-        else
-        {
-            path = env;
-        }
-
-        if (!Directory.Exists(path))
-        {
-            Assert.Ignore($"CUHK03 crops not found at '{path}' (set REID_CUHK03_DIR to the cuhk03-detected/train folder).");
-        }
-
-        return path;
     }
 }
