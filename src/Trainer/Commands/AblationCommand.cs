@@ -12,11 +12,8 @@ internal static class AblationCommand
 {
     public static Command Create()
     {
-        var data = CommonOptions.Data();
-        var layout = CommonOptions.Layout();
-        var validation = CommonOptions.ValidationLast();
+        var source = new DataSourceOptions();
         var device = CommonOptions.Device();
-        var cache = CommonOptions.Cache();
         var seed = CommonOptions.Seed();
         var evalFrames = CommonOptions.EvalFrames();
         var recipe = new RecipeOptions();
@@ -27,11 +24,12 @@ internal static class AblationCommand
         };
         var models = new Option<string?>("--models") { Description = "Folder to write each variant's model file to." };
         var command = new Command("ablation", "Train and evaluate the DRSA ablation variants on one split and print one table.");
-        foreach (var o in new Option[] { data, layout, validation, device, cache, seed, evalFrames, variants, models })
+        foreach (var o in new Option[] { device, seed, evalFrames, variants, models })
         {
             command.Options.Add(o);
         }
 
+        source.AddTo(command);
         recipe.AddTo(command);
         command.SetAction((parse, cancellationToken) => Task.FromResult(CommonOptions.Guard(() =>
         {
@@ -40,15 +38,7 @@ internal static class AblationCommand
             var baseConfig = recipe.BaseConfig(parse);
             var configs = names.Select(n => (Name: n, Config: Variants.Config(n, baseConfig))).ToList();
             var options = recipe.Read(parse, parse.GetValue(seed), checkpoint: null);
-            var dataOptions = new DataOptions
-            {
-                Data = parse.GetValue(data)!,
-                Layout = parse.GetValue(layout)!,
-                ValidationLast = parse.GetValue(validation),
-                Views = parse.GetValue(recipe.Views),
-                Seed = parse.GetValue(seed),
-                CacheDirectory = CommonOptions.CacheFolder(parse.GetValue(cache)),
-            };
+            var dataOptions = source.Read(parse) with { Views = parse.GetValue(recipe.Views), Seed = parse.GetValue(seed) };
 
             var rows = new List<(string Name, ReidMetrics Metrics, double Seconds)>();
             Experiment? experiment = null;

@@ -14,29 +14,10 @@ internal static class CommonOptions
     /// <summary>One-line JSON that keeps names such as "+TemAtn" readable.</summary>
     public static readonly JsonSerializerOptions JsonOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static Option<string> Data() => new("--data") { Description = "Dataset folder.", Required = true };
-
-    public static Option<string> Layout() => new("--layout")
-    {
-        Description = $"Dataset layout: {string.Join(", ", DatasetLayouts.Names)}.",
-        Required = true,
-    };
-
-    public static Option<int> ValidationLast() => new("--validation-last")
-    {
-        Description = "Keep the last N identities (in id order) apart for validation; 0 uses the dataset's own train/test parts.",
-        DefaultValueFactory = _ => 0,
-    };
-
     public static Option<string> Device() => new("--device")
     {
         Description = "cpu, cuda or auto (cuda when available).",
         DefaultValueFactory = _ => "auto",
-    };
-
-    public static Option<string?> Cache() => new("--cache")
-    {
-        Description = "Folder for trunk feature caches (reused by later runs on the same frames); default ~/.cache/reid-train. 'none' keeps them in memory only.",
     };
 
     public static Option<int> Seed() => new("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 1 };

@@ -15,29 +15,18 @@ internal static class PackCommands
 {
     public static Command Pack()
     {
-        var data = CommonOptions.Data();
-        var layout = CommonOptions.Layout();
-        var validation = CommonOptions.ValidationLast();
-        var cache = CommonOptions.Cache();
+        var source = new DataSourceOptions();
         var identities = new Option<int>("--identities") { Description = "Training identities to pack (the first ones).", DefaultValueFactory = _ => 100 };
         var output = new Option<string>("--output") { Description = "Pack file to write.", Required = true };
         var command = new Command("pack", "Write the cached trunk features of some training identities to one file (for `curve`).");
-        foreach (var o in new Option[] { data, layout, validation, cache, identities, output })
-        {
-            command.Options.Add(o);
-        }
+        source.AddTo(command);
+        command.Options.Add(identities);
+        command.Options.Add(output);
 
         command.SetAction((parse, cancellationToken) => Task.FromResult(CommonOptions.Guard(() =>
         {
             using var model = ReidModel.CreateDefault();
-            var dataOptions = new DataOptions
-            {
-                Data = parse.GetValue(data)!,
-                Layout = parse.GetValue(layout)!,
-                ValidationLast = parse.GetValue(validation),
-                CacheDirectory = CommonOptions.CacheFolder(parse.GetValue(cache)),
-            };
-            using var experiment = Experiment.Prepare(dataOptions, new EncoderTrunk(model, torch.CPU), forTraining: true, Console.Error, cancellationToken);
+            using var experiment = Experiment.Prepare(source.Read(parse), new EncoderTrunk(model, torch.CPU), forTraining: true, Console.Error, cancellationToken);
             var keep = experiment.Train.Select(t => t.Identity).Distinct().Order(StringComparer.Ordinal)
                 .Take(parse.GetValue(identities)).ToHashSet(StringComparer.Ordinal);
             var tracklets = experiment.Train.Where(t => keep.Contains(t.Identity)).ToList();

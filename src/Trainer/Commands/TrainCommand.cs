@@ -90,11 +90,8 @@ internal static class TrainCommand
 {
     public static Command Create()
     {
-        var data = CommonOptions.Data();
-        var layout = CommonOptions.Layout();
-        var validation = CommonOptions.ValidationLast();
+        var source = new DataSourceOptions();
         var device = CommonOptions.Device();
-        var cache = CommonOptions.Cache();
         var seed = CommonOptions.Seed();
         var evalFrames = CommonOptions.EvalFrames();
         var recipe = new RecipeOptions();
@@ -111,11 +108,12 @@ internal static class TrainCommand
         var checkpoint = new Option<string?>("--checkpoint") { Description = "Checkpoint file (default: the output file + .ckpt); an existing one is resumed." };
 
         var command = new Command("train", "Train the DRSA head (trunk frozen, features cached) and write a model file the encoder loads.");
-        foreach (var o in new Option[] { data, layout, validation, device, cache, seed, evalFrames, variant, unlabeled, output, checkpoint })
+        foreach (var o in new Option[] { device, seed, evalFrames, variant, unlabeled, output, checkpoint })
         {
             command.Options.Add(o);
         }
 
+        source.AddTo(command);
         recipe.AddTo(command);
         command.SetAction((parse, cancellationToken) => Task.FromResult(CommonOptions.Guard(() =>
         {
@@ -124,15 +122,11 @@ internal static class TrainCommand
             string checkpointPath = parse.GetValue(checkpoint) ?? outputPath + ".ckpt";
             var options = recipe.Read(parse, parse.GetValue(seed), checkpointPath);
             var config = Variants.Config(parse.GetValue(variant)!, recipe.BaseConfig(parse));
-            var dataOptions = new DataOptions
+            var dataOptions = source.Read(parse) with
             {
-                Data = parse.GetValue(data)!,
-                Layout = parse.GetValue(layout)!,
-                ValidationLast = parse.GetValue(validation),
                 Unlabeled = parse.GetValue(unlabeled),
                 Views = parse.GetValue(recipe.Views),
                 Seed = parse.GetValue(seed),
-                CacheDirectory = CommonOptions.CacheFolder(parse.GetValue(cache)),
             };
             var result = TrainRun.Run(dataOptions, config, options, parse.GetValue(evalFrames), dev, Console.Out, cancellationToken);
             using var model = result.Model;
