@@ -249,14 +249,7 @@ internal sealed class SightingDatabase : IDisposable
         {
             using var cmd = ReadCommand($"SELECT {SightingColumns} FROM sightings WHERE identity = $identity ORDER BY first_seen, last_seen");
             cmd.Parameters.AddWithValue("$identity", identity.ToByteArray(bigEndian: true));
-            using var reader = cmd.ExecuteReader();
-            var list = new List<Sighting>();
-            while (reader.Read())
-            {
-                list.Add(ReadSighting(reader).Sighting);
-            }
-
-            return list;
+            return ReadSightings(cmd);
         }
     }
 
@@ -299,14 +292,7 @@ internal sealed class SightingDatabase : IDisposable
             cmd.Parameters.AddWithValue("$limit", q.Limit);
             cmd.CommandText = $"SELECT {SightingColumns} FROM sightings {(where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where))} " +
                               "ORDER BY last_seen DESC, camera, id LIMIT $limit";
-            using var reader = cmd.ExecuteReader();
-            var list = new List<Sighting>();
-            while (reader.Read())
-            {
-                list.Add(ReadSighting(reader).Sighting);
-            }
-
-            return list;
+            return ReadSightings(cmd);
         }
     }
 
@@ -547,6 +533,18 @@ internal sealed class SightingDatabase : IDisposable
                 _connection.Dispose();
             }
         }
+    }
+
+    private static List<Sighting> ReadSightings(SqliteCommand cmd)
+    {
+        using var reader = cmd.ExecuteReader();
+        var list = new List<Sighting>();
+        while (reader.Read())
+        {
+            list.Add(ReadSighting(reader).Sighting);
+        }
+
+        return list;
     }
 
     private static StoredRow ReadSighting(SqliteDataReader r)
