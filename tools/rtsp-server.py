@@ -1,12 +1,14 @@
 #!/usr/bin/python3
-"""Loopback RTSP server for benchmarks: serves one H.264 MP4 file as N live cameras.
+"""Loopback RTSP server (GStreamer RTSP server through python3-gi) for benchmarks and the ingest tests.
 
 Run with Debian's /usr/bin/python3 (its site has the gi module; packages gir1.2-gst-rtsp-server-1.0,
 gstreamer1.0-plugins-{base,good,bad}, python3-gi).
 
-Mounts /cam0 .. /cam{N-1}: each plays the file in real time from its start (no re-encoding: the file's H.264
-is only re-packetised). Prints "READY <port>" on stdout once it listens;
-runs until killed.
+Mounts:
+  /cam0 .. /cam{N-1}  with --video: the H.264 MP4 file played in real time from its start for each client (no
+                      re-encoding: the file's H.264 is only re-packetised)
+  /pattern            with --pattern: a live test pattern (videotestsrc), H.264
+Prints "READY <port>" on stdout once it listens; runs until killed.
 """
 import argparse
 import sys
@@ -18,27 +20,47 @@ gi.require_version("GstRtspServer", "1.0")
 from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 
 
+def factory(launch: str) -> GstRtspServer.RTSPMediaFactory:
+    media = GstRtspServer.RTSPMediaFactory()
+    media.set_launch(launch)
+    # A pipeline per client: gst-rtsp-server 1.22 aborts (gst_rtsp_media_get_rates: assertion failed) when clients
+    # of a shared media come and go quickly, as killed cameras do. An encoder per client costs a few % of a core.
+    media.set_shared(False)
+    return media
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
-    parser.add_argument("--video", required=True, help="H.264 MP4 file")
-    parser.add_argument("--mounts", type=int, default=1)
+    parser.add_argument("--video", help="H.264 MP4 file served at /cam0 .. /cam{N-1}")
+    parser.add_argument("--mounts", type=int, default=1, help="how many /camN mounts serve --video")
+    parser.add_argument("--pattern", action="store_true", help="also serve a live test pattern at /pattern")
+    parser.add_argument("--width", type=int, default=640, help="test pattern width")
+    parser.add_argument("--height", type=int, default=360, help="test pattern height")
+    parser.add_argument("--fps", type=int, default=25, help="test pattern frame rate")
     args = parser.parse_args()
+    if args.video is None and not args.pattern:
+        parser.error("nothing to serve: give --video FILE, --pattern or both")
 
     Gst.init(None)
     server = GstRtspServer.RTSPServer()
     server.set_address("127.0.0.1")
     server.set_service(str(args.port))
     mounts = server.get_mount_points()
-    location = args.video.replace("\\", "\\\\").replace('"', '\\"')
-    for i in range(args.mounts):
-        factory = GstRtspServer.RTSPMediaFactory()
-        factory.set_launch(
-            f'( filesrc location="{location}" ! qtdemux ! h264parse '
-            "! rtph264pay name=pay0 pt=96 config-interval=1 )")
-        # One pipeline per client: shared media aborts in gst-rtsp-server 1.22; each camera has one client anyway.
-        factory.set_shared(False)
-        mounts.add_factory(f"/cam{i}", factory)
+
+    if args.video is not None:
+        location = args.video.replace("\\", "\\\\").replace('"', '\\"')
+        for i in range(args.mounts):
+            mounts.add_factory(f"/cam{i}", factory(
+                f'( filesrc location="{location}" ! qtdemux ! h264parse '
+                "! rtph264pay name=pay0 pt=96 config-interval=1 )"))
+
+    if args.pattern:
+        mounts.add_factory("/pattern", factory(
+            "( videotestsrc is-live=true pattern=ball "
+            f"! video/x-raw,width={args.width},height={args.height},framerate={args.fps}/1 "
+            f"! x264enc tune=zerolatency speed-preset=ultrafast bitrate=600 key-int-max={args.fps} "
+            "! rtph264pay name=pay0 pt=96 config-interval=1 )"))
 
     if server.attach(None) == 0:
         print(f"cannot listen on 127.0.0.1:{args.port}", file=sys.stderr, flush=True)

@@ -3,8 +3,8 @@ using System.Diagnostics;
 namespace ReId.Ingest.Tests;
 
 /// <summary>
-/// Debian's GStreamer RTSP server (rtsp_test_server.py through /usr/bin/python3 with gi) on a free loopback port:
-/// /pattern is a live 640x360 25 fps test pattern, /video the given H.264 file in real time. Can be killed and
+/// Debian's GStreamer RTSP server (tools/rtsp-server.py through /usr/bin/python3 with gi) on a free loopback port:
+/// /pattern is a live 640x360 25 fps test pattern, /cam0 the given H.264 file in real time. Can be killed and
 /// started again on the same port. Should the server die by itself, it is started again at once, so that one
 /// crash of the server (not the code under test) does not fail the tests that share it.
 /// </summary>
@@ -33,7 +33,7 @@ internal sealed class RtspTestServer : IDisposable
             Assert.Ignore("sample video absent: set REID_SAMPLE_VIDEO or place ../shared/media/vtest.avi");
         }
 
-        return Url("video");
+        return Url("cam0");
     }
 
     public async Task StartAsync()
@@ -47,7 +47,7 @@ internal sealed class RtspTestServer : IDisposable
             }
 
             _process?.Dispose();
-            var script = Path.Combine(TestEnvironment.OutputDirectory, "rtsp_test_server.py");
+            var script = Path.Combine(TestEnvironment.OutputDirectory, "rtsp-server.py");
             var info = new ProcessStartInfo("/usr/bin/python3")
             {
                 RedirectStandardOutput = true,
@@ -57,6 +57,7 @@ internal sealed class RtspTestServer : IDisposable
             info.ArgumentList.Add(script);
             info.ArgumentList.Add("--port");
             info.ArgumentList.Add(Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            info.ArgumentList.Add("--pattern");
             if (_video is not null)
             {
                 info.ArgumentList.Add("--video");
