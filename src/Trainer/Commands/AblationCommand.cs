@@ -14,7 +14,6 @@ internal static class AblationCommand
     {
         var source = new DataSourceOptions();
         var device = CommonOptions.Device();
-        var seed = CommonOptions.Seed();
         var evalFrames = CommonOptions.EvalFrames();
         var recipe = new RecipeOptions();
         var variants = new Option<string>("--variants")
@@ -24,7 +23,7 @@ internal static class AblationCommand
         };
         var models = new Option<string?>("--models") { Description = "Folder to write each variant's model file to." };
         var command = new Command("ablation", "Train and evaluate the DRSA ablation variants on one split and print one table.");
-        foreach (var o in new Option[] { device, seed, evalFrames, variants, models })
+        foreach (var o in new Option[] { device, evalFrames, variants, models })
         {
             command.Options.Add(o);
         }
@@ -37,8 +36,8 @@ internal static class AblationCommand
             var names = parse.GetValue(variants)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var baseConfig = recipe.BaseConfig(parse);
             var configs = names.Select(n => (Name: n, Config: Variants.Config(n, baseConfig))).ToList();
-            var options = recipe.Read(parse, parse.GetValue(seed), checkpoint: null);
-            var dataOptions = source.Read(parse) with { Views = parse.GetValue(recipe.Views), Seed = parse.GetValue(seed) };
+            var options = recipe.Read(parse, checkpoint: null);
+            var dataOptions = recipe.ForTraining(parse, source.Read(parse));
 
             var rows = new List<(string Name, ReidMetrics Metrics, double Seconds)>();
             Experiment? experiment = null;

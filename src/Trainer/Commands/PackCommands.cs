@@ -42,11 +42,10 @@ internal static class PackCommands
     {
         var pack = new Option<string>("--pack") { Description = "Pack file written by `pack`.", Required = true };
         var device = CommonOptions.Device();
-        var seed = CommonOptions.Seed();
         var recipe = new RecipeOptions();
         var variant = new Option<string>("--variant") { Description = "Architecture.", DefaultValueFactory = _ => "+TemAtn" };
         var command = new Command("curve", "Train a head on a feature pack and print its loss curve and tracklets/s (device comparison).");
-        foreach (var o in new Option[] { pack, device, seed, variant })
+        foreach (var o in new Option[] { pack, device, variant })
         {
             command.Options.Add(o);
         }
@@ -58,7 +57,7 @@ internal static class PackCommands
             var (cache, tracklets) = FeatureCache.ReadPack(parse.GetValue(pack)!);
             using (cache)
             {
-                var options = recipe.Read(parse, parse.GetValue(seed), checkpoint: null);
+                var options = recipe.Read(parse, checkpoint: null);
                 torch.random.manual_seed(options.Seed);
                 using var head = new DrsaHead(Variants.Config(parse.GetValue(variant)!, recipe.BaseConfig(parse)));
                 if (options.WhitenInit)

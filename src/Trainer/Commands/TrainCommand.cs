@@ -9,9 +9,11 @@ using static TorchSharp.torch;
 
 namespace ReId.Trainer.Commands;
 
-/// <summary>Training options as command-line options, shared by train and ablation.</summary>
+/// <summary>Training options as command-line options, shared by train, ablation and curve.</summary>
 internal sealed class RecipeOptions
 {
+    public Option<int> Seed { get; } = CommonOptions.Seed();
+
     public Option<int> Epochs { get; } = new("--epochs") { Description = "Epochs.", DefaultValueFactory = _ => 6 };
 
     public Option<int> Batch { get; } = new("--batch") { Description = "Tracklets per step.", DefaultValueFactory = _ => 32 };
@@ -46,13 +48,16 @@ internal sealed class RecipeOptions
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Epochs, Batch, Frames, LearningRate, Steps, RegularizerWeight, Stage1, Views, OimScale, OimMomentum, FixedInit, AttentionLearningRate, OimTable, K, D })
+        foreach (var o in new Option[] { Seed, Epochs, Batch, Frames, LearningRate, Steps, RegularizerWeight, Stage1, Views, OimScale, OimMomentum, FixedInit, AttentionLearningRate, OimTable, K, D })
         {
             command.Options.Add(o);
         }
     }
 
-    public TrainingOptions Read(ParseResult parse, int seed, string? checkpoint)
+    /// <summary>The dataset as training prepares it: this recipe's cached views and seed.</summary>
+    public DataOptions ForTraining(ParseResult parse, DataOptions data) => data with { Views = parse.GetValue(Views), Seed = parse.GetValue(Seed) };
+
+    public TrainingOptions Read(ParseResult parse, string? checkpoint)
     {
         int epochs = parse.GetValue(Epochs);
         var steps = parse.GetValue(Steps) is { Length: > 0 } s
@@ -79,7 +84,7 @@ internal sealed class RecipeOptions
                 "zero" => false,
                 var other => throw new ArgumentException($"--oim-table: '{other}' is not one of means, zero."),
             },
-            Seed = seed,
+            Seed = parse.GetValue(Seed),
             CheckpointPath = checkpoint,
         };
     }
@@ -92,7 +97,6 @@ internal static class TrainCommand
     {
         var source = new DataSourceOptions();
         var device = CommonOptions.Device();
-        var seed = CommonOptions.Seed();
         var evalFrames = CommonOptions.EvalFrames();
         var recipe = new RecipeOptions();
         var variant = new Option<string>("--variant")
@@ -108,7 +112,7 @@ internal static class TrainCommand
         var checkpoint = new Option<string?>("--checkpoint") { Description = "Checkpoint file (default: the output file + .ckpt); an existing one is resumed." };
 
         var command = new Command("train", "Train the DRSA head (trunk frozen, features cached) and write a model file the encoder loads.");
-        foreach (var o in new Option[] { device, seed, evalFrames, variant, unlabeled, output, checkpoint })
+        foreach (var o in new Option[] { device, evalFrames, variant, unlabeled, output, checkpoint })
         {
             command.Options.Add(o);
         }
@@ -120,14 +124,9 @@ internal static class TrainCommand
             var dev = CommonOptions.ParseDevice(parse.GetValue(device)!);
             string outputPath = parse.GetValue(output)!;
             string checkpointPath = parse.GetValue(checkpoint) ?? outputPath + ".ckpt";
-            var options = recipe.Read(parse, parse.GetValue(seed), checkpointPath);
+            var options = recipe.Read(parse, checkpointPath);
             var config = Variants.Config(parse.GetValue(variant)!, recipe.BaseConfig(parse));
-            var dataOptions = source.Read(parse) with
-            {
-                Unlabeled = parse.GetValue(unlabeled),
-                Views = parse.GetValue(recipe.Views),
-                Seed = parse.GetValue(seed),
-            };
+            var dataOptions = recipe.ForTraining(parse, source.Read(parse)) with { Unlabeled = parse.GetValue(unlabeled) };
             var result = TrainRun.Run(dataOptions, config, options, parse.GetValue(evalFrames), dev, Console.Out, cancellationToken);
             using var model = result.Model;
             ReidModelFile.Save(model, outputPath);
