@@ -54,7 +54,7 @@ internal static class DemoCommand
 
             using var loggerFactory = CommandSupport.CreateLoggerFactory();
             await using var service = ReidService.Create(options, loggerFactory, EncoderAdapter.Create);
-            Console.WriteLine($"reid demo: processing 2 cameras (detector: {service.DetectorDescription}; encoder {service.Embedder.ModelVersion})");
+            Console.WriteLine($"reid demo: processing 2 cameras (detector: {service.DetectorDescription}; encoder: {service.Embedder.ModelDescription})");
             var clock = System.Diagnostics.Stopwatch.StartNew();
             try
             {

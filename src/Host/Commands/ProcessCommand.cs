@@ -57,7 +57,7 @@ internal static class ProcessCommand
         }
 
         await using var service = ReidService.Create(options, loggerFactory, EncoderAdapter.Create);
-        output.WriteLine($"reid: processing {options.Cameras.Count} file camera(s) (detector: {service.DetectorDescription}; encoder {service.Embedder.ModelVersion})");
+        output.WriteLine($"reid: processing {options.Cameras.Count} file camera(s) (detector: {service.DetectorDescription}; encoder: {service.Embedder.ModelDescription})");
         var clock = Stopwatch.StartNew();
         try
         {

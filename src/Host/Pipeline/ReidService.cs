@@ -166,7 +166,7 @@ internal sealed partial class ReidService : IAsyncDisposable
     /// <summary>Loads a changed encoder model file into the running service (new sightings carry its version).</summary>
     public void WatchEncoderModel(Func<EncoderSection, ILoggerFactory, ITrackletEmbedder> encoderFactory, CancellationToken cancellationToken = default)
     {
-        if (!Options.Encoder.WatchModelFile || string.IsNullOrWhiteSpace(Options.Encoder.ModelPath))
+        if (!Options.Encoder.WatchModelFile || ReId.ReidEncoder.DefaultEncoderModel.IsKeyword(Options.Encoder.ModelPath))
         {
             return;
         }
