@@ -67,6 +67,7 @@ internal static class DemoCommand
             }
 
             Console.WriteLine(ProcessCommand.Summary(service.Pipeline.Metrics, clock.Elapsed));
+            Console.WriteLine(ProcessCommand.Drops(service));
             if (parse.GetValue(noServe))
             {
                 return 0;

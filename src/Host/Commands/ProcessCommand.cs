@@ -76,13 +76,16 @@ internal static class ProcessCommand
         }
 
         output.WriteLine(Summary(service.Pipeline.Metrics, clock.Elapsed));
+        output.WriteLine(Drops(service));
+        return 0;
+    }
+
+    /// <summary>Frames lost anywhere between the cameras and the trackers, in words.</summary>
+    public static string Drops(ReidService service)
+    {
         var m = service.Pipeline.Metrics;
         var dropped = service.Context.Cameras.Sum(c => c.FramesDropped) + m.Detection.Dropped + m.Tracking.Dropped;
-        output.WriteLine(dropped > 0
-            ? $"reid: {dropped} frames were dropped because the pipeline could not keep up"
-            : "reid: no frame dropped");
-
-        return 0;
+        return dropped > 0 ? $"reid: {dropped} frames were dropped because the pipeline could not keep up" : "reid: no frame dropped";
     }
 
     public static string Summary(PipelineMetrics m, TimeSpan elapsed)

@@ -45,10 +45,10 @@ internal sealed partial class EncoderAdapter(TrackletEncoder encoder, bool flipA
         return adapter;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Encoder: {Description}; where-else works but matches less well")]
+    [LoggerMessage(EventId = 30, Level = LogLevel.Warning, Message = "Encoder: {Description}; where-else works but matches less well")]
     private static partial void LogFallback(ILogger logger, string description);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Encoder model: {Description}")]
+    [LoggerMessage(EventId = 31, Level = LogLevel.Information, Message = "Encoder model: {Description}")]
     private static partial void LogModel(ILogger logger, string description);
 
     public async Task<IReadOnlyList<float[]>> EmbedAsync(IReadOnlyList<IReadOnlyList<Crop>> tracklets, CancellationToken cancellationToken = default)
