@@ -24,6 +24,7 @@ public sealed class Camera : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly FrameQueue _queue;
+    private bool _waitingForConsumer;
     private readonly ReconnectBackoff _backoff;
     private readonly SessionRunner _runSession;
     private readonly string _maskedUrl;
@@ -66,7 +67,7 @@ public sealed class Camera : IAsyncDisposable
         _runSession = runSession;
         _maskedUrl = CameraUrl.Mask(_options.Url);
         _backoff = new ReconnectBackoff(_options.ReconnectInitialDelay, _options.ReconnectMaxDelay, random);
-        _queue = new FrameQueue(_options.QueueCapacity);
+        _queue = new FrameQueue(_options.QueueCapacity, _options.WhenQueueFull);
         // Free buffers kept: enough for a full queue, the frame being filled and a few held by the consumer.
         Pool = new FrameBufferPool(_options.FrameBytes, _options.QueueCapacity + 4);
     }
@@ -106,6 +107,9 @@ public sealed class Camera : IAsyncDisposable
 
     /// <summary>Timestamp (<see cref="TimeProvider.GetTimestamp"/>) of the last frame, or of the session start.</summary>
     internal long LastFrameTimestamp => Interlocked.Read(ref _lastFrameTimestamp);
+
+    /// <summary>True while a full back-pressure queue holds the decoder: the stall watchdog does not count it.</summary>
+    internal bool WaitingForConsumer => Volatile.Read(ref _waitingForConsumer);
 
     /// <summary>
     /// Runs the camera until <paramref name="cancellationToken"/> is cancelled, or a file ends or fails. Completes
@@ -278,7 +282,7 @@ public sealed class Camera : IAsyncDisposable
     }
 
     /// <summary>Called by a session with a filled buffer (from <see cref="Pool"/>); ownership passes to the frame.</summary>
-    internal void Publish(byte[] buffer)
+    internal void Publish(byte[] buffer, CancellationToken cancellationToken = default)
     {
         var index = Interlocked.Increment(ref _sessionFrames) - 1;
         var sequence = Interlocked.Increment(ref _decoded) - 1;
@@ -311,7 +315,18 @@ public sealed class Camera : IAsyncDisposable
             Log.StateChanged(_logger, Id, _maskedUrl, CameraState.Streaming);
         }
 
-        _queue.Publish(new VideoFrame(_options.Id, sequence, captureTime, _options.Width, _options.Height, buffer, Pool));
+        var frame = new VideoFrame(_options.Id, sequence, captureTime, _options.Width, _options.Height, buffer, Pool);
+        Volatile.Write(ref _waitingForConsumer, true);
+        try
+        {
+            _queue.Publish(frame, cancellationToken);
+        }
+        finally
+        {
+            // Time spent waiting for the consumer (back-pressure) is no stall of the source.
+            Interlocked.Exchange(ref _lastFrameTimestamp, _time.GetTimestamp());
+            Volatile.Write(ref _waitingForConsumer, false);
+        }
     }
 
     private void RecordError(string error)

@@ -20,6 +20,17 @@ public enum FilePace
     Fast,
 }
 
+/// <summary>What a camera does with a new frame when its queue is full.</summary>
+public enum QueueFullMode
+{
+    /// <summary>Drop the oldest queued frame (counted): a live camera never waits for a slow consumer.</summary>
+    DropOldest,
+
+    /// <summary>Wait until the consumer takes a frame (back-pressure): recorded footage is processed without
+    /// losing a frame, as fast as the consumer goes. Files read in <see cref="FilePace.Fast"/> pace only.</summary>
+    Wait,
+}
+
 /// <summary>
 /// One camera: an <c>rtsp://</c> URL (credentials may be in it) or a local video file, decoded to BGR24 frames
 /// of <see cref="Width"/> x <see cref="Height"/> at <see cref="Fps"/> frames a second.
@@ -57,6 +68,9 @@ public sealed class CameraOptions
 
     /// <summary>Frames held for a slow consumer; beyond this the oldest frame is dropped.</summary>
     public int QueueCapacity { get; set; } = 8;
+
+    /// <summary>What a full queue does: drop the oldest frame (default), or wait for the consumer (fast files only).</summary>
+    public QueueFullMode WhenQueueFull { get; set; } = QueueFullMode.DropOldest;
 
     /// <summary>First delay before reconnecting a live camera; doubles per failed attempt.</summary>
     public TimeSpan ReconnectInitialDelay { get; set; } = TimeSpan.FromMilliseconds(500);
@@ -112,6 +126,15 @@ public sealed class CameraOptions
         if (!Enum.IsDefined(FilePace))
         {
             errors.Add($"FilePace '{FilePace}' of camera '{Id}' must be realtime or fast");
+        }
+
+        if (!Enum.IsDefined(WhenQueueFull))
+        {
+            errors.Add($"WhenQueueFull '{WhenQueueFull}' of camera '{Id}' must be dropOldest or wait");
+        }
+        else if (WhenQueueFull == QueueFullMode.Wait && (IsLive || FilePace != FilePace.Fast))
+        {
+            errors.Add($"WhenQueueFull 'Wait' of camera '{Id}' needs a file read with FilePace fast (live cameras and realtime files drop the oldest frame)");
         }
 
         if (Width is < 16 or > 7680 || Width % 2 != 0)

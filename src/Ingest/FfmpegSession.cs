@@ -123,7 +123,7 @@ internal static class FfmpegSession
                 break;
             }
 
-            camera.Publish(buffer);
+            camera.Publish(buffer, cancellationToken);
             frames++;
         }
 
@@ -145,6 +145,11 @@ internal static class FfmpegSession
             {
                 await Task.Delay(period, camera.Time, cancellationToken).ConfigureAwait(false);
                 camera.SampleDecoderCpu();
+                if (camera.WaitingForConsumer)
+                {
+                    continue;
+                }
+
                 var first = camera.FramesDecoded == startFrames;
                 var limit = first ? options.ConnectTimeout : options.StallTimeout;
                 if (camera.Time.GetElapsedTime(camera.LastFrameTimestamp) > limit)

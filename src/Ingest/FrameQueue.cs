@@ -5,8 +5,8 @@ namespace ReId.Ingest;
 
 /// <summary>
 /// The queue between a camera and its consumer. Policy: bounded to <c>capacity</c> frames, one writer, one reader;
-/// when full, the oldest frame is dropped, counted and its buffer returned, so a live camera never waits for a slow
-/// consumer and memory stays flat. Shutdown: <see cref="Complete"/> ends the reader after the frames still queued;
+/// when full, either the oldest frame is dropped, counted and its buffer returned, so a live camera never waits for a
+/// slow consumer and memory stays flat, or (back-pressure, for files read fast) the writer waits for the consumer. Shutdown: <see cref="Complete"/> ends the reader after the frames still queued;
 /// <see cref="DisposeQueued"/> returns the buffers of frames nobody will read.
 /// </summary>
 internal sealed class FrameQueue
@@ -15,14 +15,15 @@ internal sealed class FrameQueue
     private long _dropped;
     private long _delivered;
 
-    public FrameQueue(int capacity)
+    public FrameQueue(int capacity, QueueFullMode whenFull = QueueFullMode.DropOldest)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
         Capacity = capacity;
+        WhenFull = whenFull;
         _channel = Channel.CreateBounded<VideoFrame>(
             new BoundedChannelOptions(capacity)
             {
-                FullMode = BoundedChannelFullMode.DropOldest,
+                FullMode = whenFull == QueueFullMode.Wait ? BoundedChannelFullMode.Wait : BoundedChannelFullMode.DropOldest,
                 SingleWriter = true,
                 SingleReader = true,
                 AllowSynchronousContinuations = false,
@@ -33,6 +34,8 @@ internal sealed class FrameQueue
 
     public int Capacity { get; }
 
+    public QueueFullMode WhenFull { get; }
+
     /// <summary>Frames dropped because the queue was full.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
@@ -41,17 +44,37 @@ internal sealed class FrameQueue
 
     public ChannelReader<VideoFrame> Reader { get; }
 
-    /// <summary>Queues a frame, dropping the oldest one when full. False (frame disposed) after <see cref="Complete"/>.</summary>
-    public bool Publish(VideoFrame frame)
+    /// <summary>
+    /// Queues a frame; when full, drops the oldest one, or in <see cref="QueueFullMode.Wait"/> blocks the calling
+    /// (decoder) thread until the consumer takes a frame. False (frame disposed) after <see cref="Complete"/>.
+    /// </summary>
+    /// <exception cref="OperationCanceledException">Cancelled while waiting (the frame is disposed).</exception>
+    public bool Publish(VideoFrame frame, CancellationToken cancellationToken = default)
     {
         // With DropOldest, TryWrite succeeds even when it dropped a frame (reported through OnDropped).
-        if (_channel.Writer.TryWrite(frame))
+        while (!_channel.Writer.TryWrite(frame))
         {
-            return true;
+            bool open;
+            try
+            {
+                // Only reached in Wait mode (or once completed); the decoder thread is a dedicated one, so it blocks.
+                open = WhenFull == QueueFullMode.Wait &&
+                       _channel.Writer.WaitToWriteAsync(cancellationToken).AsTask().GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException)
+            {
+                frame.Dispose();
+                throw;
+            }
+
+            if (!open)
+            {
+                frame.Dispose();
+                return false;
+            }
         }
 
-        frame.Dispose();
-        return false;
+        return true;
     }
 
     public void Complete() => _channel.Writer.TryComplete();

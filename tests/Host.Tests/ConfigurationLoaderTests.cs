@@ -140,4 +140,33 @@ public sealed class ConfigurationLoaderTests
 
         Assert.That(e!.Message, Does.Contain("nope.json"));
     }
+
+    [TestCase("default")]
+    [TestCase("untrained")]
+    public void Load_EncoderModelKeyword_KeptAsIsNotTakenForAFile(string keyword)
+    {
+        var options = ConfigurationLoader.Load(Write($$"""{ "Encoder": { "ModelPath": "{{keyword}}" } }"""));
+
+        Assert.That(options.Encoder.ModelPath, Is.EqualTo(keyword));
+    }
+
+    [Test]
+    public void Load_EncoderModelFileMissing_NamesKeyAndValue()
+    {
+        var e = Assert.Throws<ConfigurationException>(() => ConfigurationLoader.Load(Write("""{ "Encoder": { "ModelPath": "site.reid" } }""")));
+
+        Assert.That(e!.Message, Does.Contain("Encoder:ModelPath").And.Contain("site.reid").And.Contain("untrained"));
+    }
+
+    [TestCase("cam.avi", "fast", true)]
+    [TestCase("cam.avi", "realtime", false)]
+    [TestCase("rtsp://cam.local/live", "fast", false)]
+    public void CameraOptions_FastFileOnly_WaitsWhenQueueFull(string url, string pace, bool waits)
+    {
+        var section = new CameraSection { Id = "c", Url = url, Pace = pace };
+
+        var options = ReId.Host.Pipeline.Adapters.CameraAdapter.ToOptions(section);
+
+        Assert.That(options.WhenQueueFull, Is.EqualTo(waits ? ReId.Ingest.QueueFullMode.Wait : ReId.Ingest.QueueFullMode.DropOldest));
+    }
 }

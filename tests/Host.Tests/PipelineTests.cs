@@ -173,6 +173,40 @@ public sealed class PipelineTests
         Assert.That(pipeline.Metrics.FrameToSighting.Totals.Count, Is.EqualTo(8));
     }
 
+    /// <summary>A detector slower than the cameras: their frames pile up in front of it.</summary>
+    private sealed class SlowDetector : IFrameDetector
+    {
+        private readonly OnePersonDetector _inner = new();
+        public string Name => "slow";
+
+        public IReadOnlyList<IReadOnlyList<DetectedPerson>> Detect(IReadOnlyList<IFrame> frames)
+        {
+            Thread.Sleep(3);
+            return _inner.Detect(frames);
+        }
+
+        public void Dispose() => _inner.Dispose();
+    }
+
+    [Test]
+    public async Task RunAsync_LosslessWithSlowDetectorAndSmallQueues_DetectsEveryFrameDropsNone()
+    {
+        var counter = new Counter();
+        var pipeline = Pipeline([new FileCamera("a", 120, counter), new FileCamera("b", 120, counter)], new SlowDetector(),
+            new PipelineSettings(DetectionFpsPerCamera: 10, DetectionBatchSize: 1, DetectionQueueCapacity: 1, TrackingQueueCapacity: 1, Lossless: true));
+
+        await pipeline.RunAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(pipeline.Metrics.DetectedFrames["a"] + pipeline.Metrics.DetectedFrames["b"], Is.EqualTo(240));
+            Assert.That(pipeline.Metrics.Detection.Dropped + pipeline.Metrics.Tracking.Dropped, Is.Zero);
+            Assert.That(pipeline.Metrics.FrameDrops, Is.Empty);
+            Assert.That(pipeline.Metrics.Sightings["a"] + pipeline.Metrics.Sightings["b"], Is.EqualTo(24));
+            Assert.That(counter.Live, Is.Zero);
+        });
+    }
+
     [Test]
     public async Task RunAsync_DetectionRateBelowSourceRate_SkipsFramesBetween()
     {

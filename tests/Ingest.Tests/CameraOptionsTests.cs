@@ -21,6 +21,28 @@ public sealed class CameraOptionsTests
         Assert.That(error.Message, Does.Contain(expected).And.Contain("lobby"));
     }
 
+    [TestCase("rtsp://cam.local/live", FilePace.Fast)]
+    [TestCase("/footage/gate.mp4", FilePace.Realtime)]
+    public void Validate_WaitWhenQueueFullOnLiveOrRealtime_RejectedNamingKey(string url, FilePace pace)
+    {
+        var options = Valid();
+        options.Url = url;
+        options.FilePace = pace;
+        options.WhenQueueFull = QueueFullMode.Wait;
+        var error = Assert.Throws<ArgumentException>(options.Validate);
+        Assert.That(error.Message, Does.Contain("WhenQueueFull 'Wait'").And.Contain("lobby"));
+    }
+
+    [Test]
+    public void Validate_WaitWhenQueueFullOnFastFile_Passes()
+    {
+        var options = Valid();
+        options.Url = "/footage/gate.mp4";
+        options.FilePace = FilePace.Fast;
+        options.WhenQueueFull = QueueFullMode.Wait;
+        Assert.DoesNotThrow(options.Validate);
+    }
+
     [Test]
     public void Validate_HttpUrlWithPassword_RejectedWithPasswordMasked()
     {

@@ -125,6 +125,48 @@ public sealed class FileCameraTests
     }
 
     [Test]
+    public async Task RunAsync_SlowConsumerWithBackPressure_EveryFrameDeliveredNoneDroppedNoStall()
+    {
+        var video = TestEnvironment.SampleVideo();
+        var options = Options("waiting", video, o =>
+        {
+            o.FilePace = FilePace.Fast;
+            o.WhenQueueFull = QueueFullMode.Wait;
+            o.QueueCapacity = 4;
+            // A consumer pause longer than this must not count as a stalled source.
+            o.StallTimeout = TimeSpan.FromSeconds(1);
+        });
+        await using var camera = new Camera(options);
+        var run = camera.RunAsync();
+        long maxOutstanding = 0;
+        var sequences = new List<long>();
+        await foreach (var frame in camera.Frames.ReadAllAsync())
+        {
+            using (frame)
+            {
+                sequences.Add(frame.Sequence);
+                maxOutstanding = Math.Max(maxOutstanding, camera.Pool.Outstanding);
+                await Task.Delay(sequences.Count == 10 ? 2500 : 2);
+            }
+        }
+
+        var ended = await run;
+        // Counted once the consumer has taken the last frame.
+        var final = camera.Status;
+        Assert.Multiple(() =>
+        {
+            Assert.That(ended.State, Is.EqualTo(CameraState.Stopped));
+            Assert.That(ended.LastError, Is.Null);
+            Assert.That(final.FramesDropped, Is.Zero);
+            Assert.That(sequences, Has.Count.InRange(790, 800));
+            Assert.That(sequences, Is.EqualTo(Enumerable.Range(0, sequences.Count).Select(i => (long)i)));
+            Assert.That(final.FramesDelivered, Is.EqualTo(final.FramesDecoded));
+            Assert.That(maxOutstanding, Is.LessThanOrEqualTo(options.QueueCapacity + 2));
+            Assert.That(camera.Pool.Outstanding, Is.Zero);
+        });
+    }
+
+    [Test]
     public async Task RunAsync_SlowConsumer_OldestDroppedCountedMemoryBounded()
     {
         var video = TestEnvironment.SampleVideo();

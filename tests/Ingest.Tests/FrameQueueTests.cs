@@ -34,6 +34,65 @@ public sealed class FrameQueueTests
     }
 
     [Test]
+    public async Task Publish_WaitModeFullQueue_WaitsForConsumerAndDropsNothing()
+    {
+        var pool = new FrameBufferPool(4 * 4 * 3, retainLimit: 8);
+        var queue = new FrameQueue(capacity: 2, QueueFullMode.Wait);
+        var writer = Task.Factory.StartNew(() =>
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                queue.Publish(Frame(pool, i));
+            }
+
+            queue.Complete();
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+        var kept = new List<long>();
+        await foreach (var frame in queue.Reader.ReadAllAsync())
+        {
+            kept.Add(frame.Sequence);
+            frame.Dispose();
+        }
+
+        await writer;
+        Assert.Multiple(() =>
+        {
+            Assert.That(kept, Is.EqualTo(Enumerable.Range(0, 20).Select(i => (long)i)));
+            Assert.That(queue.Dropped, Is.Zero);
+            Assert.That(queue.Delivered, Is.EqualTo(20));
+            Assert.That(pool.Outstanding, Is.Zero);
+        });
+    }
+
+    [Test]
+    public void Publish_WaitModeFullQueueCancelled_ThrowsAndDisposesFrame()
+    {
+        var pool = new FrameBufferPool(48, retainLimit: 4);
+        var queue = new FrameQueue(capacity: 1, QueueFullMode.Wait);
+        Assert.That(queue.Publish(Frame(pool, 0)), Is.True);
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+
+        Assert.That(() => queue.Publish(Frame(pool, 1), cancelled.Token), Throws.InstanceOf<OperationCanceledException>());
+        queue.DisposeQueued();
+        Assert.That(pool.Outstanding, Is.Zero);
+    }
+
+    [Test]
+    public void Publish_WaitModeCompletedWhileFull_ReturnsFalseAndDisposesFrame()
+    {
+        var pool = new FrameBufferPool(48, retainLimit: 4);
+        var queue = new FrameQueue(capacity: 1, QueueFullMode.Wait);
+        queue.Publish(Frame(pool, 0));
+        queue.Complete();
+
+        Assert.That(queue.Publish(Frame(pool, 1)), Is.False);
+        queue.DisposeQueued();
+        Assert.That(pool.Outstanding, Is.Zero);
+    }
+
+    [Test]
     public void Publish_AfterComplete_DisposesFrame()
     {
         var pool = new FrameBufferPool(48, retainLimit: 2);

@@ -15,11 +15,17 @@ internal static class ProcessCommand
         var config = new Option<string>("--config") { Description = "The service's JSON configuration file (file cameras only).", Required = true };
         var fast = new Option<bool>("--fast")
         {
-            Description = "Read the files as fast as they decode; the camera stage then drops the frames the detector cannot take.",
+            Description = "(default) Process the files as fast as the pipeline goes, every frame: the cameras wait for detection, nothing is dropped.",
+            DefaultValueFactory = _ => true,
+        };
+        var realtime = new Option<bool>("--realtime")
+        {
+            Description = "Play the files at their own pace, as live cameras (frames detection cannot take are dropped).",
         };
         var command = new Command("process", "Process recorded video files (file cameras) to the end, then print a summary.");
         command.Options.Add(config);
         command.Options.Add(fast);
+        command.Options.Add(realtime);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var options = CommandSupport.LoadConfig(parse.GetValue(config)!);
@@ -38,15 +44,15 @@ internal static class ProcessCommand
             }
 
             using var loggerFactory = CommandSupport.CreateLoggerFactory();
-            return await RunAsync(options, parse.GetValue(fast), loggerFactory, Console.Out, cancellationToken).ConfigureAwait(false);
+            return await RunAsync(options, parse.GetValue(fast) && !parse.GetValue(realtime), loggerFactory, Console.Out, cancellationToken).ConfigureAwait(false);
         });
         return command;
     }
 
     /// <summary>
-    /// Plays every file camera to its end through the pipeline; prints the summary. The camera stage drops the
-    /// oldest frames when its reader is slower than decoding, so files are played at their own pace unless
-    /// <paramref name="fast"/>: then the cameras run ahead and the frames the detector cannot take are dropped.
+    /// Plays every file camera to its end through the pipeline; prints the summary. <paramref name="fast"/>: as fast
+    /// as the pipeline goes, every stage waiting for the next (no frame dropped); otherwise at the files' own pace,
+    /// as live cameras, dropping the frames detection cannot take.
     /// </summary>
     public static async Task<int> RunAsync(ServiceOptions options, bool fast, Microsoft.Extensions.Logging.ILoggerFactory loggerFactory, TextWriter output, CancellationToken cancellationToken)
     {
@@ -57,7 +63,7 @@ internal static class ProcessCommand
         }
 
         await using var service = ReidService.Create(options, loggerFactory, EncoderAdapter.Create);
-        output.WriteLine($"reid: processing {options.Cameras.Count} file camera(s) (detector: {service.DetectorDescription}; encoder {service.Embedder.ModelVersion})");
+        output.WriteLine($"reid: processing {options.Cameras.Count} file camera(s) (detector: {service.DetectorDescription}; encoder: {service.Embedder.ModelDescription})");
         var clock = Stopwatch.StartNew();
         try
         {
@@ -70,13 +76,16 @@ internal static class ProcessCommand
         }
 
         output.WriteLine(Summary(service.Pipeline.Metrics, clock.Elapsed));
-        var dropped = service.Context.Cameras.Sum(c => c.FramesDropped) + service.Pipeline.Metrics.Detection.Dropped;
-        if (dropped > 0)
-        {
-            output.WriteLine($"reid: {dropped} frames were dropped because detection could not keep up");
-        }
-
+        output.WriteLine(Drops(service));
         return 0;
+    }
+
+    /// <summary>Frames lost anywhere between the cameras and the trackers, in words.</summary>
+    public static string Drops(ReidService service)
+    {
+        var m = service.Pipeline.Metrics;
+        var dropped = service.Context.Cameras.Sum(c => c.FramesDropped) + m.Detection.Dropped + m.Tracking.Dropped;
+        return dropped > 0 ? $"reid: {dropped} frames were dropped because the pipeline could not keep up" : "reid: no frame dropped";
     }
 
     public static string Summary(PipelineMetrics m, TimeSpan elapsed)

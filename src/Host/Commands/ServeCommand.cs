@@ -45,7 +45,7 @@ internal static class ServeCommand
                     return 1;
                 }
 
-                Console.WriteLine($"reid: serving {options.Cameras.Count} camera(s) at {url} (detector: {service.DetectorDescription}; encoder {service.Embedder.ModelVersion})");
+                Console.WriteLine($"reid: serving {options.Cameras.Count} camera(s) at {url} (detector: {service.DetectorDescription}; encoder: {service.Embedder.ModelDescription})");
                 service.WatchEncoderModel(EncoderAdapter.Create, cancellationToken);
                 var retention = service.RunRetentionAsync(cancellationToken: cancellationToken);
                 try

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
+using ReId.ReidEncoder;
 
 namespace ReId.Host.Configuration;
 
@@ -85,7 +86,10 @@ public static class ConfigurationLoader
         }
 
         options.Detection.ModelPath = Resolve(options.Detection.ModelPath, baseDirectory);
-        options.Encoder.ModelPath = Resolve(options.Encoder.ModelPath, baseDirectory);
+        if (!DefaultEncoderModel.IsKeyword(options.Encoder.ModelPath))
+        {
+            options.Encoder.ModelPath = Resolve(options.Encoder.ModelPath, baseDirectory);
+        }
         options.Store.Path = Resolve(options.Store.Path, baseDirectory);
     }
 
@@ -145,9 +149,9 @@ public static class ConfigurationLoader
         Check(t.QueueCapacity is >= 1 and <= 1024, "Tracking:QueueCapacity", t.QueueCapacity, "1 to 1024");
 
         var e = options.Encoder;
-        if (!string.IsNullOrWhiteSpace(e.ModelPath))
+        if (!DefaultEncoderModel.IsKeyword(e.ModelPath))
         {
-            Check(File.Exists(e.ModelPath), "Encoder:ModelPath", e.ModelPath, "an existing encoder model file, or empty for the default");
+            Check(File.Exists(e.ModelPath), "Encoder:ModelPath", e.ModelPath, "an existing encoder model file, 'default' (or empty: the shipped trained model) or 'untrained'");
         }
 
         Check(e.Device is "cpu" or "cuda" or "auto", "Encoder:Device", e.Device, "cpu, cuda or auto");

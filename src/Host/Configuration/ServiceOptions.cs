@@ -64,7 +64,8 @@ public sealed class TrackingSection
 
 public sealed class EncoderSection
 {
-    /// <summary>The DRSA model file; empty means the encoder's built-in default weights.</summary>
+    /// <summary>The DRSA model file; empty or "default": the trained model shipped beside the program (the untrained
+    /// default when that file is absent); "untrained": ImageNet trunk with an untrained head.</summary>
     public string ModelPath { get; set; } = "";
     /// <summary>cpu, cuda, or auto.</summary>
     public string Device { get; set; } = "cpu";

@@ -45,6 +45,7 @@ internal static class ApiEndpoints
         app.MapGet("/api/info", () => Results.Json(new
         {
             modelVersion = service.Embedder.ModelVersion,
+            model = service.Embedder.ModelDescription,
             cameras = service.Cameras.Count,
             pipeline = service.PipelineRunning ? "running" : "idle",
             apiKeyRequired = !string.IsNullOrEmpty(service.Http.ApiKey),

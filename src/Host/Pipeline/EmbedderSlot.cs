@@ -24,6 +24,18 @@ internal sealed class EmbedderSlot : IAsyncDisposable
         }
     }
 
+    /// <summary>Which model is in use, in words.</summary>
+    public string ModelDescription
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _current.Embedder.ModelDescription;
+            }
+        }
+    }
+
     /// <summary>Raised after a swap with the new model version.</summary>
     public event Action<string>? Swapped;
 

@@ -73,6 +73,8 @@ internal interface ICameraTracker
 internal interface ITrackletEmbedder : IAsyncDisposable
 {
     string ModelVersion { get; }
+    /// <summary>Which model is in use, in words (for the start line and /api/info).</summary>
+    string ModelDescription => ModelVersion;
     Task<IReadOnlyList<float[]>> EmbedAsync(IReadOnlyList<IReadOnlyList<Crop>> tracklets, CancellationToken cancellationToken = default);
 }
 

@@ -11,7 +11,8 @@ internal sealed record PipelineSettings(
     int EncoderBatchSize = 8,
     int EncoderQueueCapacity = 64,
     bool KeepCrops = true,
-    int MaxRestarts = 3);
+    int MaxRestarts = 3,
+    bool Lossless = false);
 
 /// <summary>A stage failed more often than it may be restarted; the pipeline stopped.</summary>
 internal sealed class PipelineFailedException(string stage, Exception inner)
@@ -78,9 +79,12 @@ internal sealed partial class ReidPipeline
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var token = stop.Token;
-        var detectQueue = new StageQueue<Envelope>(_settings.DetectionQueueCapacity, dropOldest: true, Metrics.Detection);
+        // Live cameras: a stage that falls behind drops the oldest frames. Recorded footage read fast (lossless):
+        // every stage waits for the next, so the cameras go as fast as the slowest stage and nothing is dropped.
+        var dropOldest = !_settings.Lossless;
+        var detectQueue = new StageQueue<Envelope>(_settings.DetectionQueueCapacity, dropOldest, Metrics.Detection);
         var trackQueues = _cameras.ToDictionary(
-            c => c.Id, _ => new StageQueue<Detected>(_settings.TrackingQueueCapacity, dropOldest: true, Metrics.Tracking), StringComparer.Ordinal);
+            c => c.Id, _ => new StageQueue<Detected>(_settings.TrackingQueueCapacity, dropOldest, Metrics.Tracking), StringComparer.Ordinal);
         Metrics.Tracking.QueueDepth = () => trackQueues.Values.Sum(q => q.Count);
         var encodeQueue = new StageQueue<Finished>(_settings.EncoderQueueCapacity, dropOldest: false, Metrics.Encoder);
 

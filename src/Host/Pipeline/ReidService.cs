@@ -44,7 +44,7 @@ internal sealed partial class ReidService : IAsyncDisposable
             new PipelineSettings(
                 options.Detection.FpsPerCamera, options.Detection.BatchSize, TimeSpan.FromMilliseconds(options.Detection.BatchWaitMs),
                 options.Detection.QueueCapacity, tracking.QueueCapacity, options.Encoder.BatchSize, options.Encoder.QueueCapacity,
-                options.Store.KeepCrops),
+                options.Store.KeepCrops, Lossless: options.Cameras.Count > 0 && options.Cameras.All(CameraAdapter.IsFastFile)),
             loggerFactory.CreateLogger<ReidPipeline>(), time);
         Context = new ServiceContext(() => [.. _cameras.Select(c => c.Status)], Pipeline.Metrics, repository, embedder, options.Linking, options.Http);
     }
@@ -166,7 +166,7 @@ internal sealed partial class ReidService : IAsyncDisposable
     /// <summary>Loads a changed encoder model file into the running service (new sightings carry its version).</summary>
     public void WatchEncoderModel(Func<EncoderSection, ILoggerFactory, ITrackletEmbedder> encoderFactory, CancellationToken cancellationToken = default)
     {
-        if (!Options.Encoder.WatchModelFile || string.IsNullOrWhiteSpace(Options.Encoder.ModelPath))
+        if (!Options.Encoder.WatchModelFile || ReId.ReidEncoder.DefaultEncoderModel.IsKeyword(Options.Encoder.ModelPath))
         {
             return;
         }

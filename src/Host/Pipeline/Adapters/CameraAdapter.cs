@@ -45,7 +45,12 @@ internal sealed class CameraAdapter : ICameraSource
         Loop = c.Loop,
         StartTime = c.StartTime,
         QueueCapacity = c.QueueCapacity,
+        // Recorded footage read fast waits for the pipeline instead of dropping frames; live cameras never wait.
+        WhenQueueFull = IsFastFile(c) ? QueueFullMode.Wait : QueueFullMode.DropOldest,
     };
+
+    /// <summary>A file camera read as fast as it decodes: processed without dropping a frame.</summary>
+    public static bool IsFastFile(CameraSection c) => c.Pace == "fast" && !Configuration.ConfigurationLoader.IsNetworkUrl(c.Url);
 
     public Task RunAsync(CancellationToken cancellationToken = default) => _camera.RunAsync(cancellationToken);
 

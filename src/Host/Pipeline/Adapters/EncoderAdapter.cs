@@ -5,9 +5,12 @@ using ReId.ReidEncoder;
 namespace ReId.Host.Pipeline.Adapters;
 
 /// <summary>The DRSA tracklet encoder (TorchSharp, its own inference thread) as the pipeline's embedder.</summary>
-internal sealed class EncoderAdapter(TrackletEncoder encoder, bool flipAverage) : ITrackletEmbedder
+internal sealed partial class EncoderAdapter(TrackletEncoder encoder, bool flipAverage, string modelDescription) : ITrackletEmbedder
 {
     public string ModelVersion => encoder.ModelVersion;
+
+    /// <summary>Which model is in use ("trained default ...", "untrained default ...", "model file ...") and its version.</summary>
+    public string ModelDescription => $"{modelDescription}, version {encoder.ModelVersion}";
 
     public string Device => encoder.Device;
 
@@ -17,18 +20,36 @@ internal sealed class EncoderAdapter(TrackletEncoder encoder, bool flipAverage) 
     /// <summary>False for the default model (ImageNet trunk, untrained head): its embeddings are generic features.</summary>
     public bool IsTrained => !TrainingData.StartsWith("none", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>Loads the configured model file (or the encoder's default model) on the configured device.</summary>
+    /// <summary>
+    /// Loads the configured model on the configured device: a model file, "untrained", or (empty, "default") the
+    /// trained model shipped beside the program, falling back to the untrained default with a warning when absent.
+    /// </summary>
     public static EncoderAdapter Create(EncoderSection section, ILoggerFactory loggerFactory)
     {
+        var choice = DefaultEncoderModel.Resolve(section.ModelPath);
+        var logger = loggerFactory.CreateLogger<EncoderAdapter>();
+        if (choice.IsFallback)
+        {
+            LogFallback(logger, choice.Description);
+        }
+
         var options = new ReidEncoderOptions
         {
             Device = section.Device,
-            ModelPath = string.IsNullOrWhiteSpace(section.ModelPath) ? null : section.ModelPath,
+            ModelPath = choice.Path,
             MaxBatchTracklets = section.BatchSize,
         };
         options.Validate();
-        return new EncoderAdapter(new TrackletEncoder(options, loggerFactory.CreateLogger<TrackletEncoder>()), section.FlipAverage);
+        var adapter = new EncoderAdapter(new TrackletEncoder(options, loggerFactory.CreateLogger<TrackletEncoder>()), section.FlipAverage, choice.Description);
+        LogModel(logger, adapter.ModelDescription);
+        return adapter;
     }
+
+    [LoggerMessage(EventId = 30, Level = LogLevel.Warning, Message = "Encoder: {Description}; where-else works but matches less well")]
+    private static partial void LogFallback(ILogger logger, string description);
+
+    [LoggerMessage(EventId = 31, Level = LogLevel.Information, Message = "Encoder model: {Description}")]
+    private static partial void LogModel(ILogger logger, string description);
 
     public async Task<IReadOnlyList<float[]>> EmbedAsync(IReadOnlyList<IReadOnlyList<Crop>> tracklets, CancellationToken cancellationToken = default)
     {
