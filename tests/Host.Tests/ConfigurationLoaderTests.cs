@@ -1,4 +1,5 @@
 using ReId.Host.Configuration;
+using ReId.Host.Pipeline.Adapters;
 
 namespace ReId.Host.Tests;
 
@@ -41,7 +42,8 @@ public sealed class ConfigurationLoaderTests
         var options = ConfigurationLoader.Load(Write("""
             {
               "Cameras": [ { "Id": "gate", "Url": "cam.avi", "Pace": "fast", "Width": 640, "Height": 360 },
-                           { "Id": "hall", "Url": "rtsp://user:secret@10.0.0.5/stream", "Transport": "udp" } ],
+                           { "Id": "hall", "Url": "rtsp://user:secret@10.0.0.5/stream", "Transport": "udp",
+                             "ReconnectMaxDelay": "00:01:00", "StallTimeout": "00:00:05", "FfmpegPath": "/opt/ffmpeg/bin/ffmpeg" } ],
               "Detection": { "Detector": "hog", "FpsPerCamera": 5, "BatchSize": 2 },
               "Tracking": { "LostAfterSeconds": 2, "SamplesPerTracklet": 6 },
               "Encoder": { "Device": "auto", "BatchSize": 4 },
@@ -54,6 +56,10 @@ public sealed class ConfigurationLoaderTests
         Assert.That(options.Cameras, Has.Count.EqualTo(2));
         Assert.That(options.Cameras[0].Url, Is.EqualTo(Path.Combine(_dir, "cam.avi")));
         Assert.That(options.Cameras[1].Transport, Is.EqualTo("udp"));
+        var live = CameraAdapter.ToOptions(options.Cameras[1]);
+        Assert.That(live.ReconnectMaxDelay, Is.EqualTo(TimeSpan.FromMinutes(1)));
+        Assert.That(live.StallTimeout, Is.EqualTo(TimeSpan.FromSeconds(5)));
+        Assert.That(live.FfmpegPath, Is.EqualTo("/opt/ffmpeg/bin/ffmpeg"));
         Assert.That(options.Detection.FpsPerCamera, Is.EqualTo(5));
         Assert.That(options.Tracking.SamplesPerTracklet, Is.EqualTo(6));
         Assert.That(options.Store.Collection, Is.EqualTo("site1"));
@@ -68,6 +74,8 @@ public sealed class ConfigurationLoaderTests
     [TestCase("""{ "Cameras": [ { "Id": "a b", "Url": "cam.avi" } ] }""", "Cameras:0:Id", "'a b'")]
     [TestCase("""{ "Cameras": [ { "Id": "a", "Url": "cam.avi" }, { "Id": "a", "Url": "cam.avi" } ] }""", "Cameras:1:Id", "'a'")]
     [TestCase("""{ "Cameras": [ { "Id": "a", "Url": "cam.avi", "Width": 641, "Height": 360 } ] }""", "Cameras:0:Width", "'641'")]
+    [TestCase("""{ "Cameras": [ { "Id": "a", "Url": "cam.avi", "ReconnectInitialDelay": "00:00:05", "ReconnectMaxDelay": "00:00:01" } ] }""", "Cameras:0:ReconnectMaxDelay", "'00:00:01'")]
+    [TestCase("""{ "Cameras": [ { "Id": "a", "Url": "cam.avi", "StallTimeout": "00:00:00" } ] }""", "Cameras:0:StallTimeout", "'00:00:00'")]
     [TestCase("""{ "Encoder": { "Device": "tpu" } }""", "Encoder:Device", "'tpu'")]
     [TestCase("""{ "Store": { "Kind": "qdrant", "QdrantUrl": "qdrant:6334" } }""", "Store:QdrantUrl", "'qdrant:6334'")]
     [TestCase("""{ "Linking": { "MinScore": 2 } }""", "Linking:MinScore", "'2'")]

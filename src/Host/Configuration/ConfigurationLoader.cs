@@ -126,6 +126,11 @@ public static class ConfigurationLoader
             Check(c.Fps is >= 0.1 and <= 240, $"{key}:Fps", c.Fps, "0.1 to 240");
             Check(c.Pace is "realtime" or "fast", $"{key}:Pace", c.Pace, "realtime or fast");
             Check(c.QueueCapacity is >= 1 and <= 1024, $"{key}:QueueCapacity", c.QueueCapacity, "1 to 1024");
+            Check(c.ReconnectInitialDelay > TimeSpan.Zero, $"{key}:ReconnectInitialDelay", c.ReconnectInitialDelay, "a positive time span (e.g. 00:00:00.5)");
+            Check(c.ReconnectMaxDelay >= c.ReconnectInitialDelay, $"{key}:ReconnectMaxDelay", c.ReconnectMaxDelay, "at least ReconnectInitialDelay");
+            Check(c.ConnectTimeout > TimeSpan.Zero, $"{key}:ConnectTimeout", c.ConnectTimeout, "a positive time span");
+            Check(c.StallTimeout > TimeSpan.Zero, $"{key}:StallTimeout", c.StallTimeout, "a positive time span");
+            Check(!string.IsNullOrWhiteSpace(c.FfmpegPath), $"{key}:FfmpegPath", c.FfmpegPath, "the ffmpeg program (name on PATH or a path)");
         }
 
         var d = options.Detection;

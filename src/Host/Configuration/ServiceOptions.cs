@@ -31,6 +31,14 @@ public sealed class CameraSection
     /// <summary>Wall-clock time of a recording's first frame (files); absent means "now" at start.</summary>
     public DateTimeOffset? StartTime { get; set; }
     public int QueueCapacity { get; set; } = 8;
+    /// <summary>Live cameras: first delay after a failure, doubled per failed attempt up to the maximum.</summary>
+    public TimeSpan ReconnectInitialDelay { get; set; } = TimeSpan.FromMilliseconds(500);
+    public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>No first frame after connecting, or no frame for this long while streaming: reconnect.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(20);
+    public TimeSpan StallTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>The decoder program.</summary>
+    public string FfmpegPath { get; set; } = "ffmpeg";
 }
 
 public sealed class DetectionSection

@@ -45,6 +45,11 @@ internal sealed class CameraAdapter : ICameraSource
         Loop = c.Loop,
         StartTime = c.StartTime,
         QueueCapacity = c.QueueCapacity,
+        ReconnectInitialDelay = c.ReconnectInitialDelay,
+        ReconnectMaxDelay = c.ReconnectMaxDelay,
+        ConnectTimeout = c.ConnectTimeout,
+        StallTimeout = c.StallTimeout,
+        FfmpegPath = c.FfmpegPath,
         // Recorded footage read fast waits for the pipeline instead of dropping frames; live cameras never wait.
         WhenQueueFull = IsFastFile(c) ? QueueFullMode.Wait : QueueFullMode.DropOldest,
     };
