@@ -77,6 +77,7 @@ public sealed class ConfigurationLoaderTests
     [TestCase("""{ "Cameras": [ { "Id": "a", "Url": "cam.avi", "ReconnectInitialDelay": "00:00:05", "ReconnectMaxDelay": "00:00:01" } ] }""", "Cameras:0:ReconnectMaxDelay", "'00:00:01'")]
     [TestCase("""{ "Cameras": [ { "Id": "a", "Url": "cam.avi", "StallTimeout": "00:00:00" } ] }""", "Cameras:0:StallTimeout", "'00:00:00'")]
     [TestCase("""{ "Encoder": { "Device": "tpu" } }""", "Encoder:Device", "'tpu'")]
+    [TestCase("""{ "Encoder": { "CpuThreads": -1 } }""", "Encoder:CpuThreads", "'-1'")]
     [TestCase("""{ "Store": { "Kind": "qdrant", "QdrantUrl": "qdrant:6334" } }""", "Store:QdrantUrl", "'qdrant:6334'")]
     [TestCase("""{ "Linking": { "MinScore": 2 } }""", "Linking:MinScore", "'2'")]
     [TestCase("""{ "Http": { "Address": "example.org" } }""", "Http:Address", "'example.org'")]

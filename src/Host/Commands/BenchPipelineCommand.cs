@@ -25,9 +25,11 @@ internal static class BenchPipelineCommand
         var seconds = new Option<double>("--seconds") { Description = "Measured seconds (after a 5 s warm-up).", DefaultValueFactory = _ => 30 };
         var detectionFps = new Option<double>("--detection-fps") { Description = "Detection rate per camera.", DefaultValueFactory = _ => 8 };
         var detector = new Option<string>("--detector") { Description = "auto, yolox or hog.", DefaultValueFactory = _ => "auto" };
+        var detectionThreads = new Option<int>("--detection-threads") { Description = "Detection:Threads (0: half the cores).", DefaultValueFactory = _ => new ServiceOptions().Detection.Threads };
+        var encoderThreads = new Option<int>("--encoder-threads") { Description = "Encoder:CpuThreads (0: half the cores).", DefaultValueFactory = _ => new ServiceOptions().Encoder.CpuThreads };
         var flip = new Option<bool>("--flip-average") { Description = "Also embed the crops' mirror images (Encoder:FlipAverage; twice the encoder work)." };
         var pipeline = new Command("pipeline", "Serve a file as N live 640x360 25 fps RTSP cameras on loopback and measure the whole pipeline.");
-        foreach (var o in new Option[] { source, cameras, seconds, detectionFps, detector, flip })
+        foreach (var o in new Option[] { source, cameras, seconds, detectionFps, detector, detectionThreads, encoderThreads, flip })
         {
             pipeline.Options.Add(o);
         }
@@ -43,12 +45,14 @@ internal static class BenchPipelineCommand
                 return 2;
             }
 
-            return await RunAsync(file, n, s, parse.GetValue(detectionFps), parse.GetValue(detector)!, parse.GetValue(flip), cancellationToken).ConfigureAwait(false);
+            return await RunAsync(file, n, s, parse.GetValue(detectionFps), parse.GetValue(detector)!, parse.GetValue(flip),
+                parse.GetValue(detectionThreads), parse.GetValue(encoderThreads), cancellationToken).ConfigureAwait(false);
         });
         return pipeline;
     }
 
-    private static async Task<int> RunAsync(string source, int cameras, double seconds, double detectionFps, string detector, bool flipAverage, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string source, int cameras, double seconds, double detectionFps, string detector, bool flipAverage,
+        int detectionThreadCount, int encoderThreadCount, CancellationToken cancellationToken)
     {
         var work = Directory.CreateTempSubdirectory("reid-bench-").FullName;
         try
@@ -77,6 +81,8 @@ internal static class BenchPipelineCommand
             options.Detection.BatchSize = Math.Min(cameras, 8);
             options.Store.Path = Path.Combine(work, "data");
             options.Encoder.FlipAverage = flipAverage;
+            options.Detection.Threads = detectionThreadCount;
+            options.Encoder.CpuThreads = encoderThreadCount;
             ConfigurationLoader.Validate(options);
 
             using var loggerFactory = CommandSupport.CreateLoggerFactory(Microsoft.Extensions.Logging.LogLevel.Warning);

@@ -162,6 +162,7 @@ public static class ConfigurationLoader
         Check(e.Device is "cpu" or "cuda" or "auto", "Encoder:Device", e.Device, "cpu, cuda or auto");
         Check(e.BatchSize is >= 1 and <= 1024, "Encoder:BatchSize", e.BatchSize, "1 to 1024");
         Check(e.QueueCapacity is >= 1 and <= 4096, "Encoder:QueueCapacity", e.QueueCapacity, "1 to 4096");
+        Check(e.CpuThreads is >= 0 and <= 256, "Encoder:CpuThreads", e.CpuThreads, "0 (automatic) to 256");
 
         var s = options.Store;
         Check(s.Kind is "embedded" or "qdrant", "Store:Kind", s.Kind, "embedded or qdrant");

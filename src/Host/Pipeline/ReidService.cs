@@ -105,7 +105,7 @@ internal sealed partial class ReidService : IAsyncDisposable
             ModelPath = d.ModelPath,
             ScoreThreshold = d.MinScore,
             MaxBatch = d.BatchSize,
-            IntraOpThreads = d.Threads,
+            IntraOpThreads = d.Threads > 0 ? d.Threads : ServiceOptions.ShareOfCores(),
         };
         return new DetectorAdapter(DetectorRegistry.Create(options, loggerFactory));
     }

@@ -38,6 +38,7 @@ internal sealed partial class EncoderAdapter(TrackletEncoder encoder, bool flipA
             Device = section.Device,
             ModelPath = choice.Path,
             MaxBatchTracklets = section.BatchSize,
+            CpuThreads = section.CpuThreads > 0 ? section.CpuThreads : ServiceOptions.ShareOfCores(),
         };
         options.Validate();
         var adapter = new EncoderAdapter(new TrackletEncoder(options, loggerFactory.CreateLogger<TrackletEncoder>()), section.FlipAverage, choice.Description);
