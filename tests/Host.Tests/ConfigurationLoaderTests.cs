@@ -67,6 +67,16 @@ public sealed class ConfigurationLoaderTests
         Assert.That(options.Http.Port, Is.EqualTo(9000));
     }
 
+    [Test]
+    public void Load_DockerExampleConfiguration_IsValidWithEverySection()
+    {
+        var options = ConfigurationLoader.Load(Path.Combine(SharedData.RepoRoot, "docker", "reid.json"));
+
+        Assert.That(options.Cameras, Has.Count.EqualTo(2));
+        Assert.That(options.Store.Kind, Is.EqualTo("qdrant"));
+        Assert.That(options.Http.Address, Is.EqualTo("0.0.0.0"));
+    }
+
     [TestCase("""{ "Detection": { "FpsPerCamera": 0 } }""", "Detection:FpsPerCamera", "'0'")]
     [TestCase("""{ "Detection": { "Detector": "sift" } }""", "Detection:Detector", "'sift'")]
     [TestCase("""{ "Cameras": [ { "Id": "a", "Url": "cam.avi", "Transport": "http" } ] }""", "Cameras:0:Transport", "'http'")]
