@@ -103,44 +103,28 @@ internal sealed class PipelineMetrics
     public static void Add(ConcurrentDictionary<string, long> counters, string camera, long n = 1) =>
         counters.AddOrUpdate(camera, n, (_, v) => v + n);
 
+    /// <summary>The per-stage series of the Prometheus text: name, type, help and the stage's value.</summary>
+    private static readonly (string Name, string Type, string Help, Func<StageMetrics, double> Value)[] StageSeries =
+    [
+        ("reid_stage_items_in_total", "counter", "Items given to a stage.", s => s.In),
+        ("reid_stage_items_out_total", "counter", "Items a stage produced.", s => s.Out),
+        ("reid_stage_dropped_total", "counter", "Items dropped at a stage's full input queue.", s => s.Dropped),
+        ("reid_stage_errors_total", "counter", "Failures inside a stage.", s => s.Errors),
+        ("reid_stage_restarts_total", "counter", "Times a failed stage was restarted.", s => s.Restarts),
+        ("reid_stage_queue_depth", "gauge", "Items waiting in a stage's input queue.", s => s.QueueDepth()),
+    ];
+
     /// <summary>Prometheus text exposition format (version 0.0.4).</summary>
     public string ToPrometheus(IEnumerable<CameraStatus> cameras, string modelVersion)
     {
         var sb = new StringBuilder();
-        Header(sb, "reid_stage_items_in_total", "counter", "Items given to a stage.");
-        foreach (var s in Stages)
+        foreach (var (name, type, help, value) in StageSeries)
         {
-            Line(sb, "reid_stage_items_in_total", $"stage=\"{s.Name}\"", s.In);
-        }
-
-        Header(sb, "reid_stage_items_out_total", "counter", "Items a stage produced.");
-        foreach (var s in Stages)
-        {
-            Line(sb, "reid_stage_items_out_total", $"stage=\"{s.Name}\"", s.Out);
-        }
-
-        Header(sb, "reid_stage_dropped_total", "counter", "Items dropped at a stage's full input queue.");
-        foreach (var s in Stages)
-        {
-            Line(sb, "reid_stage_dropped_total", $"stage=\"{s.Name}\"", s.Dropped);
-        }
-
-        Header(sb, "reid_stage_errors_total", "counter", "Failures inside a stage.");
-        foreach (var s in Stages)
-        {
-            Line(sb, "reid_stage_errors_total", $"stage=\"{s.Name}\"", s.Errors);
-        }
-
-        Header(sb, "reid_stage_restarts_total", "counter", "Times a failed stage was restarted.");
-        foreach (var s in Stages)
-        {
-            Line(sb, "reid_stage_restarts_total", $"stage=\"{s.Name}\"", s.Restarts);
-        }
-
-        Header(sb, "reid_stage_queue_depth", "gauge", "Items waiting in a stage's input queue.");
-        foreach (var s in Stages)
-        {
-            Line(sb, "reid_stage_queue_depth", $"stage=\"{s.Name}\"", s.QueueDepth());
+            Header(sb, name, type, help);
+            foreach (var s in Stages)
+            {
+                Line(sb, name, $"stage=\"{s.Name}\"", value(s));
+            }
         }
 
         var statuses = cameras.ToList();
