@@ -161,9 +161,12 @@ internal sealed class Experiment : IDisposable
     }
 
     /// <summary>Embeds the evaluation tracklets with <paramref name="head"/> and scores them.</summary>
-    public ReidMetrics Evaluate(DrsaHead head, int frames, Device device)
+    public ReidMetrics Evaluate(DrsaHead head, int frames, Device device) => Evaluate(new TrainableEncoder(head), frames, device);
+
+    /// <summary>Embeds the evaluation tracklets with <paramref name="encoder"/> (head and fine-tuned trunk blocks) and scores them.</summary>
+    public ReidMetrics Evaluate(TrainableEncoder encoder, int frames, Device device)
     {
-        var embeddings = HeadTrainer.Embed(head, Cache, Evaluation.Tracklets, frames, device);
+        var embeddings = HeadTrainer.Embed(encoder, Cache, Evaluation.Tracklets, frames, device);
         return Metrics.Evaluate(
             Evaluation.Queries, Evaluation.Gallery, embeddings,
             Evaluation.Tracklets.Select(t => t.Identity).ToArray(), Evaluation.Tracklets.Select(t => t.Camera).ToArray());

@@ -174,3 +174,29 @@ public class HalfPrecisionTests
         Assert.That(cosine.min().item<float>(), Is.GreaterThan(0.999f));
     }
 }
+
+public class TrunkSplitTests
+{
+    [Test]
+    public void ForwardTailOfForwardPrefix_AnyCut_IsTheWholeTrunk()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(6);
+        using var trunk = new ResNetTrunk(TrunkKind.ResNet18);
+        trunk.eval();
+        using var noGrad = no_grad();
+        var x = randn(new long[] { 2, 3, 64, 32 }, generator: new Generator(2));
+        var whole = trunk.forward(x);
+
+        foreach (int tail in new[] { 0, 1, 2, 5, trunk.BlockCount, trunk.WholeTrunk })
+        {
+            var prefix = trunk.ForwardPrefix(x, tail);
+            var (channels, stride) = trunk.PrefixShape(tail);
+            Assert.That(prefix.shape, Is.EqualTo(new long[] { 2, channels, 64 / stride, 32 / stride }), $"prefix shape, tail {tail}");
+            Assert.That(trunk.ForwardTail(prefix, tail).allclose(whole, rtol: 1e-4, atol: 1e-5), Is.True, $"tail {tail}");
+        }
+
+        Assert.That(trunk.TailKeyPrefixes(2), Is.EqualTo(new[] { "layer4.1.", "layer4.2." }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => trunk.ForwardPrefix(x, trunk.WholeTrunk + 1));
+    }
+}

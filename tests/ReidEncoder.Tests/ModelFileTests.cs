@@ -84,6 +84,88 @@ public class ModelFileTests
         Assert.That(Embed(loaded.Model, images), Is.EqualTo(Embed(original.Model, images)));
     }
 
+    /// <summary>The stock default with its last two trunk blocks and head changed, described as fine-tuned in float16.</summary>
+    private static ReidModel FineTunedModel(DrsaConfig config)
+    {
+        var model = ReidModel.CreateDefault(config);
+        using (no_grad())
+        {
+            var generator = new Generator(11);
+            foreach (var (name, p) in model.Model.named_parameters())
+            {
+                if (name.StartsWith("trunk.layer4.1.", StringComparison.Ordinal) || name.StartsWith("trunk.layer4.2.", StringComparison.Ordinal) || name.StartsWith("head.", StringComparison.Ordinal))
+                {
+                    p.add_(randn(p.shape, generator: generator) * 0.01);
+                }
+            }
+        }
+        model.Model.eval();
+        return new ReidModel(model.Model, model.Description with
+        {
+            ModelVersion = "test-fine-tuned-1",
+            FineTunedBlocks = 2,
+            WeightPrecision = ReidModelDescription.Float16,
+        });
+    }
+
+    [Test]
+    public void SaveLoad_FineTunedBlocksInHalfPrecision_StoresOnlyThoseBlocksAndEmbedsAsTheOriginal()
+    {
+        TestData.IgnoreWithoutImageNetWeights();
+        using var scope = NewDisposeScope();
+        var path = Path.Combine(folder, "fine-tuned.reid");
+        var config = new DrsaConfig { K = 2, D = 16, Frames = 2, Neck = true };
+        using var original = FineTunedModel(config);
+        ReidModelFile.Save(original, path);
+        using var loaded = ReidModelFile.Load(path);
+        loaded.Model.eval();
+        using var stock = ReidModel.CreateDefault(config);
+
+        var tail = original.Model.Trunk.named_parameters().Where(p => p.name.StartsWith("layer4.1.", StringComparison.Ordinal) || p.name.StartsWith("layer4.2.", StringComparison.Ordinal)).ToList();
+        long tailHalfBytes = tail.Sum(p => p.parameter.numel()) * 2;
+        Assert.That(new FileInfo(path).Length, Is.InRange(tailHalfBytes, tailHalfBytes * 1.2), "the two fine-tuned blocks in float16 and the head, not the stock trunk");
+        var loadedState = loaded.Model.state_dict();
+        var stockState = stock.Model.state_dict();
+        var originalState = original.Model.state_dict();
+        foreach (var (name, value) in originalState)
+        {
+            bool tuned = name.StartsWith("trunk.layer4.1.", StringComparison.Ordinal) || name.StartsWith("trunk.layer4.2.", StringComparison.Ordinal) || name.StartsWith("head.", StringComparison.Ordinal);
+            Assert.That(loadedState[name].dtype, Is.EqualTo(value.dtype), name);
+            if (tuned)
+            {
+                Assert.That(loadedState[name].allclose(value, rtol: 2e-3, atol: 1e-4), Is.True, $"{name} is the fine-tuned value within float16 precision");
+            }
+            else
+            {
+                Assert.That(loadedState[name].eq(stockState[name]).all().item<bool>(), Is.True, $"{name} is the stock value at full precision");
+            }
+        }
+        var images = randn(new long[] { 2, 2, 3, 256, 128 }, generator: new Generator(9)) * 50;
+        var a = Embed(original.Model, images);
+        var b = Embed(loaded.Model, images);
+        for (int i = 0; i < 2; i++)
+        {
+            double cosine = a.Skip(i * 128).Take(128).Zip(b.Skip(i * 128).Take(128), (x, y) => (double)x * y).Sum();
+            Assert.That(cosine, Is.GreaterThan(0.999), "float16 storage must not change the embedding");
+        }
+        Assert.That(loaded.Description.FineTunedBlocks, Is.EqualTo(2));
+    }
+
+    [Test]
+    public void Load_FineTunedFileWithAFlippedByte_SaysCorrupted()
+    {
+        TestData.IgnoreWithoutImageNetWeights();
+        var path = Path.Combine(folder, "fine-tuned.reid");
+        using (var model = FineTunedModel(new DrsaConfig { K = 2, D = 16, Frames = 2 })) ReidModelFile.Save(model, path);
+        var bytes = File.ReadAllBytes(path);
+        bytes[bytes.Length / 2] ^= 0x10;
+        File.WriteAllBytes(path, bytes);
+
+        var e = Assert.Throws<InvalidDataException>(() => ReidModelFile.Load(path));
+
+        Assert.That(e!.Message, Does.Contain("checksum mismatch"));
+    }
+
     [Test]
     public void Load_ForeignFile_SaysItIsNotAModelFile()
     {

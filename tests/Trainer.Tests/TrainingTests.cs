@@ -282,3 +282,94 @@ public class FeaturePackTests
         }
     }
 }
+
+public class TripletLossTests
+{
+    [Test]
+    public void BatchHard_HandComputedCase_FarthestPositiveAgainstNearestNegative()
+    {
+        using var scope = NewDisposeScope();
+        // ids 0, 0, 1, 1 and a lone id 2 (no positive: left out)
+        var x = tensor(new float[] { 1, 0, 0.6f, 0.8f, 0.8f, 0.6f, 0, 1, -1, 0 }, 5, 2);
+        var labels = tensor(new long[] { 0, 0, 1, 1, 2 });
+
+        float loss = TripletLoss.BatchHard(x, labels, 0.3).item<float>();
+
+        // anchors 0 and 3: sqrt(0.8) - sqrt(0.4) + 0.3; anchors 1 and 2: sqrt(0.8) - sqrt(0.08) + 0.3
+        double expected = ((Math.Sqrt(0.8) - Math.Sqrt(0.4) + 0.3) + (Math.Sqrt(0.8) - Math.Sqrt(0.08) + 0.3)) / 2;
+        Assert.That(loss, Is.EqualTo(expected).Within(1e-5));
+    }
+
+    [Test]
+    public void BatchHard_SeparatedBeyondTheMargin_IsZero()
+    {
+        using var scope = NewDisposeScope();
+        var x = tensor(new float[] { 1, 0, 1, 0, -1, 0, -1, 0 }, 4, 2);
+
+        float loss = TripletLoss.BatchHard(x, tensor(new long[] { 0, 0, 1, 1 }), 0.3).item<float>();
+
+        Assert.That(loss, Is.Zero);
+    }
+}
+
+public class FineTuningTests
+{
+    private static readonly DrsaConfig Small = new() { K = 2, D = 8, EmbeddingSize = 16, Frames = 2, InputHeight = 64, InputWidth = 32, Neck = true };
+
+    private static ReidModel RandomModel()
+    {
+        random.manual_seed(4);
+        var model = new DrsaModel(Small, TrunkWeights.Random);
+        return new ReidModel(model, new ReidModelDescription { ModelVersion = "test-fine-tune", Architecture = Small });
+    }
+
+    private static Dictionary<string, Tensor> Snapshot(ReidModel model) =>
+        model.Model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
+
+    [Test]
+    public void Train_LastTrunkBlockWithTheHead_ChangesThatBlockAndTheHeadOnly()
+    {
+        using var data = new TinyData();
+        var set = DatasetLayouts.Read("cuhk03", data.Cuhk03(8, 2));
+        using var model = RandomModel();
+        using var cache = FeatureCache.Build(set, new EncoderTrunk(model, CPU, tailBlocks: 1), views: 1, seed: 1, file: null);
+        var tracklets = cache.Resolve(set.Tracklets);
+        var before = Snapshot(model);
+        var encoder = new TrainableEncoder(model.Model.Head, model.Model.Trunk, tailBlocks: 1);
+        var options = new TrainingOptions
+        {
+            Epochs = 2, BatchSize = 8, Frames = 2, LearningRate = 1e-3, LearningRateSteps = [2], Stage1Epochs = 0, Seed = 2,
+            FineTuneBlocks = 1, Optimizer = OptimizerKind.Adam, TripletWeight = 1, LabelSmoothing = 0.1, WarmupEpochs = 1,
+        };
+
+        var history = HeadTrainer.Train(encoder, cache, tracklets, options);
+
+        var after = model.Model.state_dict();
+        bool Changed(string key) => !after[key].eq(before[key]).all().item<bool>();
+        Assert.That(Changed("trunk.layer4.2.conv2.weight"), Is.True, "the fine-tuned block trains");
+        Assert.That(Changed("head.fc.weight"), Is.True, "the head trains");
+        Assert.That(Changed("trunk.layer4.1.conv2.weight"), Is.False, "blocks before it stay as they were");
+        Assert.That(Changed("trunk.conv1.weight"), Is.False);
+        Assert.That(history.All(h => double.IsFinite(h.OimLoss) && h.TripletLoss > 0), Is.True);
+    }
+
+    [Test]
+    public void Embed_CachedPrefixThroughTheTail_AgreesWithTheWholeTrunksMaps()
+    {
+        using var data = new TinyData();
+        var set = DatasetLayouts.Read("cuhk03", data.Cuhk03(3, 2));
+        using var model = RandomModel();
+        model.Model.eval();
+        using var prefix = FeatureCache.Build(set, new EncoderTrunk(model, CPU, tailBlocks: 3), views: 1, seed: 1, file: null);
+        using var whole = FeatureCache.Build(set, new EncoderTrunk(model, CPU), views: 1, seed: 1, file: null);
+
+        var viaTail = HeadTrainer.Embed(new TrainableEncoder(model.Model.Head, model.Model.Trunk, 3), prefix, prefix.Resolve(set.Tracklets), 2);
+        var viaWhole = HeadTrainer.Embed(model.Model.Head, whole, whole.Resolve(set.Tracklets), 2);
+
+        for (int i = 0; i < viaTail.Length; i++)
+        {
+            double cosine = viaTail[i].Zip(viaWhole[i], (a, b) => (double)a * b).Sum();
+            Assert.That(cosine, Is.GreaterThan(0.995), $"tracklet {i}");
+        }
+    }
+}

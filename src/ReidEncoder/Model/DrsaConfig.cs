@@ -60,6 +60,12 @@ public sealed record DrsaConfig
     /// <summary>The diversity regulariser returned with every forward pass.</summary>
     public DiversityRegularizer Regularizer { get; init; } = DiversityRegularizer.Hellinger;
 
+    /// <summary>
+    /// BNNeck (Luo et al. 2019): a batch normalisation between the final layer and the L2 normalisation. The
+    /// embedding is taken after it; the metric loss sees the features before it.
+    /// </summary>
+    public bool Neck { get; init; }
+
     /// <summary>Size of the L2-normalised embedding.</summary>
     public int EmbeddingSize { get; init; } = 128;
 

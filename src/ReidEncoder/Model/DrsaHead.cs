@@ -18,6 +18,7 @@ public sealed class DrsaHead : nn.Module<Tensor, DrsaOutput>
     private readonly Parameter temporal_weight;
     private readonly Parameter temporal_bias;
     private readonly Linear fc;
+    private readonly BatchNorm1d? neck;
     private readonly DrsaConfig config;
 
     /// <summary>Builds the head in its Baseline state (see <see cref="ResetToBaseline"/>).</summary>
@@ -35,6 +36,11 @@ public sealed class DrsaHead : nn.Module<Tensor, DrsaOutput>
         temporal_weight = nn.Parameter(zeros(config.K, c));
         temporal_bias = nn.Parameter(zeros(config.K));
         fc = nn.Linear((long)config.K * c, config.EmbeddingSize);
+        if (config.Neck)
+        {
+            neck = nn.BatchNorm1d(config.EmbeddingSize);
+            neck.bias!.requires_grad_(false); // as in BNNeck: a shift would only move every embedding alike
+        }
         RegisterComponents();
         ResetToBaseline();
     }
@@ -119,7 +125,8 @@ public sealed class DrsaHead : nn.Module<Tensor, DrsaOutput>
         }
 
         var features = regions.reshape(b, (long)k * c);
-        var embedding = nn.functional.normalize(fc.forward(features), p: 2, dim: 1);
+        var projection = fc.forward(features);
+        var embedding = nn.functional.normalize(neck is null ? projection : neck.forward(projection), p: 2, dim: 1);
         var masks4 = masks.reshape(b, n, k, l);
         var reg = Regularizers.Compute(masks4, config.Regularizer);
         return new DrsaOutput(
@@ -127,7 +134,8 @@ public sealed class DrsaHead : nn.Module<Tensor, DrsaOutput>
             features.MoveToOuterDisposeScope(),
             masks4.reshape(b, n, k, h, w).MoveToOuterDisposeScope(),
             temporal?.MoveToOuterDisposeScope(),
-            reg.MoveToOuterDisposeScope());
+            reg.MoveToOuterDisposeScope(),
+            projection.MoveToOuterDisposeScope());
     }
 }
 

@@ -73,6 +73,7 @@ public sealed class DrsaModel : nn.Module<Tensor, DrsaOutput>
         output.Masks.MoveToOuterDisposeScope();
         output.TemporalWeights?.MoveToOuterDisposeScope();
         output.Regularization.MoveToOuterDisposeScope();
+        output.Projection.MoveToOuterDisposeScope();
         return output;
     }
 }

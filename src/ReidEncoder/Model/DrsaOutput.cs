@@ -9,13 +9,14 @@ namespace ReId.ReidEncoder;
 /// </summary>
 public sealed class DrsaOutput : IDisposable
 {
-    internal DrsaOutput(Tensor embedding, Tensor features, Tensor masks, Tensor? temporalWeights, Tensor regularization)
+    internal DrsaOutput(Tensor embedding, Tensor features, Tensor masks, Tensor? temporalWeights, Tensor regularization, Tensor projection)
     {
         Embedding = embedding;
         Features = features;
         Masks = masks;
         TemporalWeights = temporalWeights;
         Regularization = regularization;
+        Projection = projection;
     }
 
     /// <summary>[B, E], L2-normalised: the tracklet embedding.</summary>
@@ -33,6 +34,9 @@ public sealed class DrsaOutput : IDisposable
     /// <summary>Scalar: the diversity regulariser, mean over the batch of its sum over frames (0 when off).</summary>
     public Tensor Regularization { get; }
 
+    /// <summary>[B, E]: the final layer's output before the neck and the normalisation (what a metric loss sees).</summary>
+    public Tensor Projection { get; }
+
     /// <inheritdoc />
     public void Dispose()
     {
@@ -41,5 +45,6 @@ public sealed class DrsaOutput : IDisposable
         Masks.Dispose();
         TemporalWeights?.Dispose();
         Regularization.Dispose();
+        Projection.Dispose();
     }
 }

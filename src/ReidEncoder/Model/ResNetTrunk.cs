@@ -86,6 +86,106 @@ public sealed class ResNetTrunk : nn.Module<Tensor, Tensor>
 
     internal IEnumerable<Sequential> Layers => [layer1, layer2, layer3, layer4];
 
+    /// <summary>Residual blocks over all stages (9 for this ResNet-18, 16 for ResNet-50).</summary>
+    public int BlockCount => Blocks.Count;
+
+    /// <summary>
+    /// The value of a tail length that means the whole trunk, stem included: its prefix is the identity and the
+    /// preprocessed images themselves are what a feature cache keeps.
+    /// </summary>
+    public int WholeTrunk => BlockCount + 1;
+
+    /// <summary>
+    /// The state-dict key prefixes (relative to the trunk, e.g. "layer4.1.") of the last <paramref name="tailBlocks"/>
+    /// blocks; the whole trunk when it is <see cref="WholeTrunk"/>.
+    /// </summary>
+    public IReadOnlyList<string> TailKeyPrefixes(int tailBlocks)
+    {
+        CheckTail(tailBlocks);
+        if (tailBlocks == WholeTrunk) return [""];
+        return Blocks.Skip(BlockCount - tailBlocks).Select(b => b.Prefix).ToList();
+    }
+
+    /// <summary>The modules of the last <paramref name="tailBlocks"/> blocks (the stem too for <see cref="WholeTrunk"/>).</summary>
+    public IReadOnlyList<nn.Module> TailModules(int tailBlocks)
+    {
+        CheckTail(tailBlocks);
+        var modules = new List<nn.Module>();
+        if (tailBlocks == WholeTrunk) modules.AddRange([conv1, bn1]);
+        modules.AddRange(Blocks.Skip(BlockCount - Math.Min(tailBlocks, BlockCount)).Select(b => b.Block));
+        return modules;
+    }
+
+    /// <summary>The trunk up to, not including, its last <paramref name="tailBlocks"/> blocks.</summary>
+    public Tensor ForwardPrefix(Tensor input, int tailBlocks)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        CheckTail(tailBlocks);
+        if (tailBlocks == WholeTrunk) return input.alias();
+        using var scope = NewDisposeScope();
+        var x = maxpool.forward(nn.functional.relu(bn1.forward(conv1.forward(input))));
+        foreach (var entry in Blocks.Take(BlockCount - tailBlocks)) x = entry.Block.forward(x);
+        return x.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The last <paramref name="tailBlocks"/> blocks on the output of <see cref="ForwardPrefix"/>.</summary>
+    public Tensor ForwardTail(Tensor prefix, int tailBlocks)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        CheckTail(tailBlocks);
+        if (tailBlocks == WholeTrunk) return forward(prefix);
+        using var scope = NewDisposeScope();
+        var x = prefix.alias();
+        foreach (var entry in Blocks.Skip(BlockCount - tailBlocks)) x = entry.Block.forward(x);
+        return x.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Channels and cells-per-side divisor of <see cref="ForwardPrefix"/>'s output (3 and 1 for the whole trunk).</summary>
+    public (int Channels, int Stride) PrefixShape(int tailBlocks)
+    {
+        CheckTail(tailBlocks);
+        if (tailBlocks == WholeTrunk) return (3, 1);
+        if (tailBlocks == 0) return (Channels, Stride);
+        var first = Blocks[BlockCount - tailBlocks];
+        return (first.InChannels, first.InStride);
+    }
+
+    private void CheckTail(int tailBlocks)
+    {
+        if (tailBlocks < 0 || tailBlocks > WholeTrunk)
+        {
+            throw new ArgumentOutOfRangeException(nameof(tailBlocks), tailBlocks, $"a trunk tail is 0..{BlockCount} blocks, or {WholeTrunk} for the whole trunk.");
+        }
+    }
+
+    private List<(string Prefix, nn.Module<Tensor, Tensor> Block, int InChannels, int InStride)> Blocks
+    {
+        get
+        {
+            if (blockList is not null) return blockList;
+            var list = new List<(string, nn.Module<Tensor, Tensor>, int, int)>();
+            int stage = 0, inChannels = 64, inStride = 4;
+            foreach (var layer in Layers)
+            {
+                stage++;
+                int index = 0;
+                foreach (var child in layer.children())
+                {
+                    var block = (nn.Module<Tensor, Tensor>)child;
+                    list.Add(($"layer{stage}.{index}.", block, inChannels, inStride));
+                    index++;
+                    int outChannels = block is BasicBlock basic ? (int)basic.Conv2.weight!.shape[0] : (int)((BottleneckBlock)block).OutChannels;
+                    if (index == 1 && stage > 1) inStride *= 2; // the first block of stages 2-4 halves the resolution
+                    inChannels = outChannels;
+                }
+            }
+            blockList = list;
+            return list;
+        }
+    }
+
+    private List<(string Prefix, nn.Module<Tensor, Tensor> Block, int InChannels, int InStride)>? blockList;
+
     private static Sequential MakeLayer(ref long inChannels, long width, int count, long stride, bool bottleneck, int expansion)
     {
         var list = new List<(string, nn.Module<Tensor, Tensor>)>();
@@ -184,4 +284,6 @@ internal sealed class BottleneckBlock : nn.Module<Tensor, Tensor>
         var shortcut = downsample is null ? input : downsample.forward(input);
         return nn.functional.relu(y.add_(shortcut)).MoveToOuterDisposeScope();
     }
+
+    internal long OutChannels => conv3.weight!.shape[0];
 }

@@ -46,6 +46,21 @@ public sealed record ReidModelDescription
     /// </summary>
     public string TrunkWeights { get; init; } = InFile;
 
+    /// <summary>
+    /// With stock trunk weights: how many of the trunk's last residual blocks were fine-tuned and are stored in the
+    /// file over the stock ones (0: the trunk is the stock one throughout).
+    /// </summary>
+    public int FineTunedBlocks { get; init; }
+
+    /// <summary>How the weights are stored: "float32" or "float16" (half the size; loaded back as float32).</summary>
+    public string WeightPrecision { get; init; } = Float32;
+
+    /// <summary>The value of <see cref="WeightPrecision"/> for full-precision weights.</summary>
+    public const string Float32 = "float32";
+
+    /// <summary>The value of <see cref="WeightPrecision"/> for half-precision weights.</summary>
+    public const string Float16 = "float16";
+
     /// <summary>What the model was trained on, with its metrics.</summary>
     public TrainingRecord Training { get; init; } = new();
 

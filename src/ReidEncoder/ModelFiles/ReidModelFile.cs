@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using TorchSharp;
 
 namespace ReId.ReidEncoder;
 
@@ -36,7 +37,26 @@ public static class ReidModelFile
         using var weights = new MemoryStream();
         using (var writer = new BinaryWriter(weights, Encoding.UTF8, leaveOpen: true))
         {
-            model.Model.save(writer, skip: description.StockTrunk ? TrunkKeys(model.Model) : null);
+            var skip = SkippedKeys(model.Model, description);
+            if (description.WeightPrecision == ReidModelDescription.Float16)
+            {
+                // a half-precision copy, so that the caller's model keeps its own precision
+                using var half = new DrsaModel(model.Model.Config, TrunkWeights.Random);
+                using (torch.no_grad())
+                {
+                    var source = model.Model.state_dict();
+                    foreach (var (key, target) in half.state_dict())
+                    {
+                        target.copy_(source[key]);
+                    }
+                }
+                half.half();
+                half.save(writer, skip: skip);
+            }
+            else
+            {
+                model.Model.save(writer, skip: skip);
+            }
         }
         var header = JsonSerializer.SerializeToUtf8Bytes(description, Json);
 
@@ -82,10 +102,28 @@ public static class ReidModelFile
         {
             using var stream = new MemoryStream(weights, writable: false);
             using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
-            var skip = description.StockTrunk ? TrunkKeys(model) : [];
+            var skip = SkippedKeys(model, description);
             var loaded = new Dictionary<string, bool>();
             // strict loading counts skipped entries as missing, so completeness is checked here instead.
-            model.load(reader, strict: skip.Count == 0, skip: skip, loadedParameters: loaded);
+            if (description.WeightPrecision == ReidModelDescription.Float16)
+            {
+                // half-precision weights load into a half copy and are widened into the model, whose stock trunk
+                // part stays at full precision
+                using var staging = new DrsaModel(config, TrunkWeights.Random);
+                staging.half();
+                staging.load(reader, strict: skip.Count == 0, skip: skip, loadedParameters: loaded);
+                using var noGrad = torch.no_grad();
+                var from = staging.state_dict();
+                var to = model.state_dict();
+                foreach (var (key, ok) in loaded)
+                {
+                    if (ok) to[key].copy_(from[key]);
+                }
+            }
+            else
+            {
+                model.load(reader, strict: skip.Count == 0, skip: skip, loadedParameters: loaded);
+            }
             var missing = model.state_dict().Keys.Where(k => !skip.Contains(k) && !(loaded.TryGetValue(k, out bool ok) && ok)).ToList();
             if (missing.Count > 0)
             {
@@ -161,6 +199,17 @@ public static class ReidModelFile
         {
             throw new InvalidDataException($"{path}: the description is invalid: {e.Message}", e);
         }
+        if (description.WeightPrecision is not (ReidModelDescription.Float32 or ReidModelDescription.Float16))
+        {
+            throw new InvalidDataException(
+                $"{path}: weight precision '{description.WeightPrecision}' is unknown (expected '{ReidModelDescription.Float32}' or '{ReidModelDescription.Float16}').");
+        }
+        int maxTail = description.Architecture.Trunk == TrunkKind.ResNet50 ? 16 : 9;
+        if (description.FineTunedBlocks < 0 || description.FineTunedBlocks > maxTail || (description.FineTunedBlocks > 0 && !description.StockTrunk))
+        {
+            throw new InvalidDataException(
+                $"{path}: fineTunedBlocks {description.FineTunedBlocks} is invalid (0..{maxTail}, and only over stock trunk weights).");
+        }
         if (string.IsNullOrWhiteSpace(description.ModelVersion)) throw new InvalidDataException($"{path}: the description has no model version.");
         if (description.TrunkWeights != ReidModelDescription.InFile && !description.StockTrunk)
         {
@@ -170,8 +219,14 @@ public static class ReidModelFile
         return (description, weights);
     }
 
-    private static List<string> TrunkKeys(DrsaModel model) =>
-        [.. model.state_dict().Keys.Where(k => k.StartsWith("trunk.", StringComparison.Ordinal))];
+    /// <summary>The stock trunk's keys, which the file does not hold: all of them but the fine-tuned blocks'.</summary>
+    private static List<string> SkippedKeys(DrsaModel model, ReidModelDescription description)
+    {
+        if (!description.StockTrunk) return [];
+        var kept = model.Trunk.TailKeyPrefixes(description.FineTunedBlocks).Select(p => "trunk." + p).ToList();
+        return [.. model.state_dict().Keys.Where(k => k.StartsWith("trunk.", StringComparison.Ordinal)
+            && !kept.Any(p => k.StartsWith(p, StringComparison.Ordinal)))];
+    }
 
     internal static IEnumerable<string> Differences(DrsaConfig expected, DrsaConfig actual)
     {

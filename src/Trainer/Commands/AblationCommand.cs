@@ -47,7 +47,7 @@ internal static class AblationCommand
                 {
                     TorchSharp.torch.random.manual_seed(options.Seed);
                     using var model = ReidModel.CreateDefault(config);
-                    experiment ??= Experiment.Prepare(dataOptions, new EncoderTrunk(model, dev), forTraining: true, Console.Out, cancellationToken);
+                    experiment ??= Experiment.Prepare(dataOptions, new EncoderTrunk(model, dev, TrainRun.TailBlocks(model, options)), forTraining: true, Console.Out, cancellationToken);
                     Console.WriteLine($"== {name}");
                     var clock = Stopwatch.StartNew();
                     var result = TrainRun.Train(experiment, model, options, parse.GetValue(evalFrames), dev, Console.Out, cancellationToken);

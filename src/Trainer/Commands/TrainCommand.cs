@@ -44,11 +44,36 @@ internal sealed class RecipeOptions
 
     public Option<int> D { get; } = new("-d") { Description = "Hidden channels of each spatial attention model.", DefaultValueFactory = _ => 64 };
 
-    public DrsaConfig BaseConfig(ParseResult parse) => new() { K = parse.GetValue(K), D = parse.GetValue(D) };
+    public Option<string> FineTune { get; } = new("--fine-tune")
+    {
+        Description = "Trunk blocks fine-tuned with the head (+Ind), counted from the trunk's end: 0 (head only), 1..9, or 'all' (the whole trunk on cached images: for a GPU). The blocks before them run once, into the feature cache.",
+        DefaultValueFactory = _ => "0",
+    };
+
+    public Option<int> TrunkFrozenEpochs { get; } = new("--trunk-frozen-epochs") { Description = "Epochs at the start during which the fine-tuned trunk blocks stay frozen.", DefaultValueFactory = _ => 0 };
+
+    public Option<double> TrunkLearningRate { get; } = new("--trunk-lr-factor") { Description = "The fine-tuned trunk blocks' learning rate relative to --lr.", DefaultValueFactory = _ => 1 };
+
+    public Option<string> Optimizer { get; } = new("--optimizer") { Description = "sgd (momentum 0.9) or adam.", DefaultValueFactory = _ => "sgd" };
+
+    public Option<int> Warmup { get; } = new("--warmup-epochs") { Description = "Epochs of linear learning-rate warm-up (from a tenth).", DefaultValueFactory = _ => 0 };
+
+    public Option<double> LabelSmoothing { get; } = new("--label-smoothing") { Description = "Label smoothing of the OIM cross-entropy (0.1 in Luo et al. 2019).", DefaultValueFactory = _ => 0 };
+
+    public Option<double> TripletWeight { get; } = new("--triplet-weight") { Description = "Weight of the batch-hard triplet loss next to OIM (0: off); batches then hold P identities x 2 tracklets.", DefaultValueFactory = _ => 0 };
+
+    public Option<double> TripletMargin { get; } = new("--triplet-margin") { Description = "Triplet margin on L2-normalised embeddings.", DefaultValueFactory = _ => 0.3 };
+
+    public Option<bool> Neck { get; } = new("--bnneck") { Description = "BNNeck: batch normalisation between the final layer and the L2 normalisation (the triplet loss sees the features before it)." };
+
+    public Option<double> WeightDecay { get; } = new("--weight-decay") { Description = "Weight decay.", DefaultValueFactory = _ => 5e-4 };
+
+    public DrsaConfig BaseConfig(ParseResult parse) => new() { K = parse.GetValue(K), D = parse.GetValue(D), Neck = parse.GetValue(Neck) };
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Seed, Epochs, Batch, Frames, LearningRate, Steps, RegularizerWeight, Stage1, Views, OimScale, OimMomentum, FixedInit, AttentionLearningRate, OimTable, K, D })
+        foreach (var o in new Option[] { Seed, Epochs, Batch, Frames, LearningRate, Steps, RegularizerWeight, Stage1, Views, OimScale, OimMomentum, FixedInit, AttentionLearningRate, OimTable, K, D,
+                     FineTune, TrunkFrozenEpochs, TrunkLearningRate, Optimizer, Warmup, LabelSmoothing, TripletWeight, TripletMargin, Neck, WeightDecay })
         {
             command.Options.Add(o);
         }
@@ -86,6 +111,25 @@ internal sealed class RecipeOptions
             },
             Seed = parse.GetValue(Seed),
             CheckpointPath = checkpoint,
+            FineTuneBlocks = parse.GetValue(FineTune) switch
+            {
+                "all" => int.MaxValue,
+                var n when int.TryParse(n, NumberStyles.Integer, CultureInfo.InvariantCulture, out int blocks) && blocks >= 0 => blocks,
+                var other => throw new ArgumentException($"--fine-tune: '{other}' is not a number of blocks or 'all'."),
+            },
+            TrunkFrozenEpochs = parse.GetValue(TrunkFrozenEpochs),
+            TrunkLearningRateFactor = parse.GetValue(TrunkLearningRate),
+            Optimizer = parse.GetValue(Optimizer) switch
+            {
+                "sgd" => OptimizerKind.Sgd,
+                "adam" => OptimizerKind.Adam,
+                var other => throw new ArgumentException($"--optimizer: '{other}' is not one of sgd, adam."),
+            },
+            WarmupEpochs = parse.GetValue(Warmup),
+            LabelSmoothing = parse.GetValue(LabelSmoothing),
+            TripletWeight = parse.GetValue(TripletWeight),
+            TripletMargin = parse.GetValue(TripletMargin),
+            WeightDecay = parse.GetValue(WeightDecay),
         };
     }
 }
@@ -157,7 +201,8 @@ internal static class TrainRun
         try
         {
             var clock = Stopwatch.StartNew();
-            using var experiment = Experiment.Prepare(data, new EncoderTrunk(model, device), forTraining: true, log, cancellationToken);
+            int tail = TailBlocks(model, options);
+            using var experiment = Experiment.Prepare(data, new EncoderTrunk(model, device, tail), forTraining: true, log, cancellationToken);
             var featureTime = clock.Elapsed;
             var result = Train(experiment, model, options, evalFrames, device, log, cancellationToken);
             return result with { FeatureTime = featureTime };
@@ -176,27 +221,38 @@ internal static class TrainRun
     {
         int frames = evalFrames ?? model.Description.Architecture.Frames;
         var head = model.Model.Head;
-        var untrained = experiment.Evaluate(head, frames, device);
+        int tail = TailBlocks(model, options);
+        var encoder = new TrainableEncoder(head, model.Model.Trunk, tail);
+        var untrained = experiment.Evaluate(encoder, frames, device);
         log.WriteLine($"training {experiment.Train.Count} tracklets of {experiment.Train.Select(t => t.Identity).Distinct().Count()} identities; " +
                       $"evaluating {experiment.Evaluation.Queries.Length} queries; untrained: rank-1 {untrained.Rank1:F1}, mAP {untrained.MeanAp:F1}");
         var clock = Stopwatch.StartNew();
         if (options.WhitenInit)
         {
-            HeadInitializer.Whiten(head, experiment.Cache, experiment.Train);
-            var whitened = experiment.Evaluate(head, frames, device);
+            HeadInitializer.Whiten(encoder, experiment.Cache, experiment.Train);
+            var whitened = experiment.Evaluate(encoder, frames, device);
             log.WriteLine($"after whitening the final layer (before training): rank-1 {whitened.Rank1:F1}, mAP {whitened.MeanAp:F1}");
         }
 
-        var history = HeadTrainer.Train(head, experiment.Cache, experiment.Train, options, device,
+        var history = HeadTrainer.Train(encoder, experiment.Cache, experiment.Train, options, device,
             new SyncProgress<EpochReport>(r => log.WriteLine(Format(r))), cancellationToken);
         var trainTime = clock.Elapsed;
-        var trained = experiment.Evaluate(head, frames, device);
+        var trained = experiment.Evaluate(encoder, frames, device);
         var config = model.Description.Architecture;
         var now = TimeProvider.System.GetUtcNow();
+        bool wholeTrunk = tail == model.Model.Trunk.WholeTrunk;
+        string trunkNote = tail == 0
+            ? $"trunk frozen (stock ImageNet ResNet-18, features cached, {experiment.Cache.Views} views per frame)"
+            : wholeTrunk
+                ? $"whole trunk fine-tuned from ImageNet ResNet-18 ({experiment.Cache.Views} cached image views per frame)"
+                : $"last {tail} trunk blocks fine-tuned (lr x{options.TrunkLearningRateFactor}, frozen for the first {options.TrunkFrozenEpochs} epochs) on cached maps of the stock ImageNet ResNet-18 before them ({experiment.Cache.Views} views per frame)";
         var description = model.Description with
         {
             ModelVersion = string.Create(CultureInfo.InvariantCulture,
-                $"drsa-{config.Trunk.ToString().ToLowerInvariant()}-k{config.K}-{experiment.Source.Layout}-{now:yyyyMMddHHmm}"),
+                $"drsa-{config.Trunk.ToString().ToLowerInvariant()}-k{config.K}{(tail == 0 ? "" : wholeTrunk ? "-ftall" : $"-ft{tail}")}-{experiment.Source.Layout}-{now:yyyyMMddHHmm}"),
+            TrunkWeights = wholeTrunk ? ReidModelDescription.InFile : model.Description.TrunkWeights,
+            FineTunedBlocks = wholeTrunk ? 0 : tail,
+            WeightPrecision = tail > 0 ? ReidModelDescription.Float16 : ReidModelDescription.Float32,
             Training = new TrainingRecord
             {
                 Data = experiment.Description,
@@ -210,9 +266,10 @@ internal static class TrainRun
                 },
                 Created = now,
                 Notes = string.Create(CultureInfo.InvariantCulture,
-                    $"head trained with OIM (scale {options.OimScale}, momentum {options.OimMomentum}) + diversity regulariser x{options.RegularizerWeight}, " +
-                    $"trunk frozen (stock ImageNet ResNet-18, features cached, {experiment.Cache.Views} views per frame); SGD lr {options.LearningRate} " +
-                    $"momentum {options.Momentum} weight decay {options.WeightDecay}, steps at [{string.Join(",", options.LearningRateSteps)}], " +
+                    $"head trained with OIM (scale {options.OimScale}, momentum {options.OimMomentum}, label smoothing {options.LabelSmoothing}) + diversity regulariser x{options.RegularizerWeight}" +
+                    $"{(options.TripletWeight > 0 ? $" + batch-hard triplet x{options.TripletWeight} (margin {options.TripletMargin})" : "")}{(config.Neck ? ", BNNeck" : "")}, " +
+                    $"{trunkNote}; {options.Optimizer} lr {options.LearningRate} " +
+                    $"{(options.Optimizer == OptimizerKind.Sgd ? $"momentum {options.Momentum} " : "")}weight decay {options.WeightDecay}, warm-up {options.WarmupEpochs} epochs, steps at [{string.Join(",", options.LearningRateSteps)}], " +
                     $"{(options.WhitenInit ? "fc started from PCA whitening of the training features, " : "")}{options.Epochs} epochs ({options.Stage1Epochs} with uniform temporal weights), batch {options.BatchSize} tracklets x {options.Frames} frames, " +
                     $"seed {options.Seed}; {trainTime.TotalSeconds:F0} s on {device.type.ToString().ToLowerInvariant()}; " +
                     $"metrics: tracklet-level, {frames} frames, cross-camera, {trained.Queries} queries"),
@@ -222,7 +279,12 @@ internal static class TrainRun
         return new Result(described, untrained, trained, history, TimeSpan.Zero, trainTime);
     }
 
+    /// <summary>The trunk blocks the options fine-tune, clamped to the whole trunk.</summary>
+    public static int TailBlocks(ReidModel model, TrainingOptions options) =>
+        Math.Min(options.FineTuneBlocks, model.Model.Trunk.WholeTrunk);
+
     public static string Format(EpochReport r) => string.Create(CultureInfo.InvariantCulture,
-        $"{(r.Resumed ? "resumed " : "")}epoch {r.Epoch}/{r.Epochs} stage {r.Stage} | oim {r.OimLoss:F4} reg {r.Regularizer:F4} | lr {r.LearningRate:G3} | " +
-        $"{r.TrackletsPerSecond:F0} tracklets/s | elapsed {r.Elapsed:hh\\:mm\\:ss} left {r.Left:hh\\:mm\\:ss}");
+        $"{(r.Resumed ? "resumed " : "")}epoch {r.Epoch}/{r.Epochs}{(r.Partial ? " (running)" : "")} stage {r.Stage} | oim {r.OimLoss:F4} reg {r.Regularizer:F4}" +
+        $"{(r.TripletLoss > 0 ? $" triplet {r.TripletLoss:F4}" : "")} | lr {r.LearningRate:G3} | " +
+        $"{r.TrackletsPerSecond:F1} tracklets/s ({r.FramesPerSecond:F0} frames/s) | elapsed {r.Elapsed:hh\\:mm\\:ss} left {r.Left:hh\\:mm\\:ss}");
 }

@@ -5,24 +5,33 @@ using static TorchSharp.torch;
 
 namespace ReId.Trainer.Training;
 
-/// <summary>The encoder's own trunk and preprocessing, frozen, as the feature cache's source.</summary>
+/// <summary>
+/// The frozen part of the encoder's trunk, with its preprocessing, as the feature cache's source: the whole trunk
+/// when only the head trains, the trunk up to its last <c>tailBlocks</c> blocks when those are fine-tuned too
+/// (then the cache holds the maps those blocks read).
+/// </summary>
 internal sealed class EncoderTrunk : ITrunkFeatures
 {
     private readonly ReidModel _model;
     private readonly Device _device;
+    private readonly int _tailBlocks;
 
-    public EncoderTrunk(ReidModel model, Device device)
+    public EncoderTrunk(ReidModel model, Device device, int tailBlocks = 0)
     {
         _model = model;
         _device = device;
+        _tailBlocks = tailBlocks;
         var config = model.Description.Architecture;
-        Channels = config.TrunkChannels;
-        Height = config.InputHeight / ResNetTrunk.Stride;
-        Width = config.InputWidth / ResNetTrunk.Stride;
+        var (channels, stride) = model.Model.Trunk.PrefixShape(tailBlocks);
+        Channels = channels;
+        Height = config.InputHeight / stride;
+        Width = config.InputWidth / stride;
         // a fine-tuned trunk is part of the file, so the file's version names it; the stock one is named by its weights
-        Id = model.Description.StockTrunk
-            ? $"{model.Description.TrunkWeights}|{config.Trunk}|{config.InputHeight}x{config.InputWidth}|{model.Description.Pixels.ColorOrder}"
-            : $"{model.ModelVersion}|{config.InputHeight}x{config.InputWidth}";
+        string weights = model.Description.StockTrunk && model.Description.FineTunedBlocks == 0
+            ? $"{model.Description.TrunkWeights}|{config.Trunk}"
+            : model.ModelVersion;
+        Id = $"{weights}|{config.InputHeight}x{config.InputWidth}|{model.Description.Pixels.ColorOrder}" +
+             (tailBlocks == 0 ? "" : $"|without-last-{tailBlocks}");
         model.Model.Trunk.to(device);
         model.Model.Trunk.eval();
     }
@@ -43,6 +52,6 @@ internal sealed class EncoderTrunk : ITrunkFeatures
         var input = CropPreprocessor.ToTensor(
             crops.Select(c => new Crop(c.Bgr, c.Width, c.Height)).ToList(),
             _model.Description.Pixels, config.InputHeight, config.InputWidth);
-        return _model.Model.Trunk.forward(input.to(_device)).MoveToOuterDisposeScope();
+        return _model.Model.Trunk.ForwardPrefix(input.to(_device), _tailBlocks).MoveToOuterDisposeScope();
     }
 }

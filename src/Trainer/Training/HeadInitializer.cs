@@ -12,17 +12,31 @@ namespace ReId.Trainer.Training;
 public static class HeadInitializer
 {
     /// <summary>Sets fc to W (f_avg - mean) with W the top principal directions scaled by 1/sqrt(eigenvalue + eps).</summary>
-    public static void Whiten(DrsaHead head, FeatureCache cache, IReadOnlyList<CachedTracklet> train, double epsilonFraction = 0.1)
+    public static void Whiten(DrsaHead head, FeatureCache cache, IReadOnlyList<CachedTracklet> train, double epsilonFraction = 0.1) =>
+        Whiten(new TrainableEncoder(head), cache, train, epsilonFraction);
+
+    /// <summary>As above, the trunk features coming through the encoder's fine-tuned trunk blocks when it has any.</summary>
+    public static void Whiten(TrainableEncoder encoder, FeatureCache cache, IReadOnlyList<CachedTracklet> train, double epsilonFraction = 0.1)
     {
-        ArgumentNullException.ThrowIfNull(head);
+        ArgumentNullException.ThrowIfNull(encoder);
         ArgumentNullException.ThrowIfNull(cache);
         ArgumentNullException.ThrowIfNull(train);
+        var head = encoder.Head;
         var config = head.Config;
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
+        encoder.Eval();
         var rows = train.SelectMany(t => t.Frames).Distinct().Select(f => (long)f * cache.Views).ToArray();
-        var maps = cache.Maps.index_select(0, tensor(rows)).to(ScalarType.Float32);
-        var averages = maps.flatten(2).mean([2]).to(ScalarType.Float64); // [M, C]
+        var device = head.parameters().First().device;
+        var parts = new List<Tensor>();
+        for (int start = 0; start < rows.Length; start += 128)
+        {
+            var cached = cache.Maps.index_select(0, tensor(rows[start..Math.Min(rows.Length, start + 128)])).to(device).to(ScalarType.Float32);
+            var maps = encoder.TrunkMaps(cached.unsqueeze(1)).squeeze(1);
+            parts.Add(maps.flatten(2).mean([2]).to(ScalarType.Float64).cpu());
+        }
+
+        var averages = cat(parts, 0); // [M, C]
         var mean = averages.mean([0]);
         var centred = averages - mean;
         var covariance = matmul(centred.t(), centred) / Math.Max(1, rows.Length - 1);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using ReId.ReidEncoder;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace ReId.Trainer.Training;
@@ -55,6 +56,36 @@ public sealed record TrainingOptions
     /// <summary>Checkpoint written after every epoch; an existing one is resumed from.</summary>
     public string? CheckpointPath { get; init; }
 
+    /// <summary>
+    /// Trunk blocks, counted from its end, fine-tuned with the head on cached maps of the blocks before them
+    /// (0: the head alone; a number above the trunk's block count: the whole trunk, on cached images).
+    /// </summary>
+    public int FineTuneBlocks { get; init; }
+
+    /// <summary>Epochs at the start during which the fine-tuned trunk blocks stay frozen (the head settles first).</summary>
+    public int TrunkFrozenEpochs { get; init; }
+
+    /// <summary>The optimiser: SGD with momentum (the paper's) or Adam (the strong re-id baselines').</summary>
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.Sgd;
+
+    /// <summary>The fine-tuned trunk blocks' learning rate relative to <see cref="LearningRate"/>.</summary>
+    public double TrunkLearningRateFactor { get; init; } = 1;
+
+    /// <summary>Epochs over which the learning rate rises linearly (per step) from a tenth to its value.</summary>
+    public int WarmupEpochs { get; init; }
+
+    /// <summary>Label smoothing of the OIM cross-entropy (0: off; 0.1 in Luo et al. 2019).</summary>
+    public double LabelSmoothing { get; init; }
+
+    /// <summary>Weight of the batch-hard triplet loss next to OIM (0: off); batches then hold whole identities.</summary>
+    public double TripletWeight { get; init; }
+
+    /// <summary>Margin of the triplet loss on L2-normalised embeddings.</summary>
+    public double TripletMargin { get; init; } = 0.3;
+
+    /// <summary>Tracklets of one identity in a batch when the triplet loss is on (P x K sampling).</summary>
+    public int TrackletsPerIdentity { get; init; } = 2;
+
     public void Validate()
     {
         if (Epochs < 1) throw new ArgumentException($"epochs: {Epochs} must be at least 1.");
@@ -62,33 +93,57 @@ public sealed record TrainingOptions
         if (Frames < 1) throw new ArgumentException($"frames: {Frames} must be at least 1.");
         if (LearningRate <= 0) throw new ArgumentException($"learning rate: {LearningRate} must be positive.");
         if (RegularizerWeight < 0) throw new ArgumentException($"regulariser weight: {RegularizerWeight} must not be negative.");
+        if (FineTuneBlocks < 0) throw new ArgumentException($"fine-tune blocks: {FineTuneBlocks} must not be negative.");
+        if (TrunkFrozenEpochs < 0) throw new ArgumentException($"trunk frozen epochs: {TrunkFrozenEpochs} must not be negative.");
+        if (WarmupEpochs < 0) throw new ArgumentException($"warm-up: {WarmupEpochs} epochs must not be negative.");
+        if (LabelSmoothing is < 0 or >= 1) throw new ArgumentException($"label smoothing: {LabelSmoothing} is out of range 0..1.");
+        if (TripletWeight < 0) throw new ArgumentException($"triplet weight: {TripletWeight} must not be negative.");
+        if (TrackletsPerIdentity < 2) throw new ArgumentException($"tracklets per identity: {TrackletsPerIdentity} must be at least 2.");
+        if (TrunkLearningRateFactor <= 0) throw new ArgumentException($"trunk learning rate factor: {TrunkLearningRateFactor} must be positive.");
     }
+}
+
+/// <summary>The optimisers training offers.</summary>
+public enum OptimizerKind
+{
+    Sgd,
+    Adam,
 }
 
 /// <summary>One epoch's figures for the progress display and the loss curve.</summary>
 public sealed record EpochReport(
     int Epoch, int Epochs, int Stage, double OimLoss, double Regularizer, double LearningRate,
-    double TrackletsPerSecond, TimeSpan Elapsed, TimeSpan Left, bool Resumed = false);
+    double TrackletsPerSecond, TimeSpan Elapsed, TimeSpan Left, bool Resumed = false, double TripletLoss = 0,
+    double FramesPerSecond = 0, bool Partial = false);
 
 /// <summary>
-/// Trains a DRSA head on cached trunk features (the trunk is frozen). Deterministic on the CPU for a given seed:
-/// all sampling comes from generators seeded per epoch, so a run resumed from a checkpoint ends exactly where an
-/// uninterrupted one does.
+/// Trains a DRSA head, and optionally the trunk's last blocks, on cached trunk maps. Deterministic on the CPU for a
+/// given seed: all sampling comes from generators seeded per epoch, so a run resumed from a checkpoint ends exactly
+/// where an uninterrupted one does.
 /// </summary>
 public static class HeadTrainer
 {
-    private const string Magic = "REID-TRAIN-CHECKPOINT-1";
+    private const string Magic = "REID-TRAIN-CHECKPOINT-2";
+
+    /// <summary>How often a running epoch reports its progress (partial reports are not kept in the history).</summary>
+    public static TimeSpan PartialReportInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     public static IReadOnlyList<EpochReport> Train(
         DrsaHead head, FeatureCache cache, IReadOnlyList<CachedTracklet> train, TrainingOptions options,
+        Device? device = null, IProgress<EpochReport>? progress = null, CancellationToken cancellationToken = default) =>
+        Train(new TrainableEncoder(head), cache, train, options, device, progress, cancellationToken);
+
+    public static IReadOnlyList<EpochReport> Train(
+        TrainableEncoder encoder, FeatureCache cache, IReadOnlyList<CachedTracklet> train, TrainingOptions options,
         Device? device = null, IProgress<EpochReport>? progress = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(head);
+        ArgumentNullException.ThrowIfNull(encoder);
         ArgumentNullException.ThrowIfNull(cache);
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         device ??= CPU;
+        var head = encoder.Head;
         var identities = train.Select(t => t.Identity).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)
             .Select((id, i) => (id, i)).ToDictionary(x => x.id, x => (long)x.i, StringComparer.Ordinal);
         if (identities.Count < 2)
@@ -96,23 +151,30 @@ public static class HeadTrainer
             throw new ArgumentException("Training needs at least two identities.");
         }
 
-        head.to(device);
-        head.train();
+        encoder.To(device);
+        encoder.Train();
         using var oim = new OimLoss(identities.Count, head.Config.EmbeddingSize, options.OimScale, options.OimMomentum, device);
         // the attention models read raw trunk activations (tens, for the CNTK ResNet-18's 0-255 input): at the final
         // layer's learning rate their scores jump within a few steps and the masks collapse onto single cells
-        var named = head.named_parameters().ToList();
+        var named = head.named_parameters().Where(p => p.parameter.requires_grad).ToList();
         bool IsAttention(string name) => name.StartsWith("spatial_", StringComparison.Ordinal) || name.StartsWith("temporal_", StringComparison.Ordinal) || name.StartsWith("enhance", StringComparison.Ordinal);
-        var groups = new[]
+        double perK = options.Optimizer == OptimizerKind.Sgd ? 1.0 / head.Config.K : 1;
+        var parameterSets = new List<(IEnumerable<Parameter> Parameters, double Factor)>
         {
-            new TorchSharp.Modules.SGD.ParamGroup(named.Where(p => !IsAttention(p.name)).Select(p => p.parameter), options.LearningRate, options.Momentum, 0, options.WeightDecay, false, false),
-            new TorchSharp.Modules.SGD.ParamGroup(named.Where(p => IsAttention(p.name)).Select(p => p.parameter), options.LearningRate * options.AttentionLearningRateFactor, options.Momentum, 0, options.WeightDecay, false, false),
+            // the fc input holds the K region features side by side (K copies of the average at the start), so one
+            // SGD step moves the embedding about K times as far as with K = 1: the rates are divided by K to compare
+            // variants (Adam's steps do not scale with the gradient, so it needs no such correction)
+            (named.Where(p => !IsAttention(p.name)).Select(p => p.parameter).ToList(), perK),
+            (named.Where(p => IsAttention(p.name)).Select(p => p.parameter).ToList(), options.AttentionLearningRateFactor * perK),
         };
-        // the fc input holds the K region features side by side (K copies of the average at the start), so one SGD
-        // step moves the embedding about K times as far as with K = 1: the rates are divided by K to compare variants
-        double perK = 1.0 / head.Config.K;
-        double[] factors = [perK, perK * options.AttentionLearningRateFactor];
-        using var optimizer = optim.SGD(groups, options.LearningRate, options.Momentum, 0, options.WeightDecay);
+        var trunkParameters = encoder.TrunkParameters().Select(p => p.Parameter).ToList();
+        if (trunkParameters.Count > 0)
+        {
+            parameterSets.Add((trunkParameters, options.TrunkLearningRateFactor));
+        }
+
+        double[] factors = parameterSets.Select(p => p.Factor).ToArray();
+        using var optimizer = CreateOptimizer(options, parameterSets.Select(p => p.Parameters));
         var temporal = head.named_parameters().Where(p => p.name.StartsWith("temporal_", StringComparison.Ordinal))
             .Select(p => p.parameter).ToList();
         bool staged = head.Config.Temporal == TemporalPooling.Attention && options.Stage1Epochs > 0;
@@ -121,7 +183,7 @@ public static class HeadTrainer
         int startEpoch = 0;
         if (options.CheckpointPath is not null && File.Exists(options.CheckpointPath))
         {
-            startEpoch = LoadCheckpoint(options.CheckpointPath, head, oim, optimizer, history);
+            startEpoch = LoadCheckpoint(options.CheckpointPath, encoder, oim, optimizer, history);
             foreach (var r in history)
             {
                 progress?.Report(r with { Resumed = true });
@@ -132,7 +194,7 @@ public static class HeadTrainer
         {
             // start each table row at its identity's mean embedding: zero rows would give every unseen identity
             // the same logit and push all features away from the seen ones alike, which collapses them
-            var embeddings = Embed(head, cache, train, options.Frames, device);
+            var embeddings = Embed(encoder, cache, train, options.Frames, device);
             using var sums = zeros(identities.Count, head.Config.EmbeddingSize, device: device);
             for (int i = 0; i < train.Count; i++)
             {
@@ -143,7 +205,7 @@ public static class HeadTrainer
 
             using var table = nn.functional.normalize(sums, p: 2, dim: 1);
             oim.Load(table);
-            head.train();
+            encoder.Train();
         }
 
         var clock = Stopwatch.StartNew();
@@ -156,29 +218,50 @@ public static class HeadTrainer
                 p.requires_grad_(!staged || stage == 2);
             }
 
-            double lr = options.LearningRate * Math.Pow(options.LearningRateFactor, options.LearningRateSteps.Count(s => epoch >= s));
-            int g = 0;
-            foreach (var group in optimizer.ParamGroups)
+            foreach (var p in trunkParameters)
             {
-                group.LearningRate = lr * factors[g++];
+                p.requires_grad_(epoch >= options.TrunkFrozenEpochs);
             }
 
+            double lr = options.LearningRate * Math.Pow(options.LearningRateFactor, options.LearningRateSteps.Count(s => epoch >= s));
             var random = new Random(unchecked((options.Seed * 7919) + epoch));
-            var order = Enumerable.Range(0, train.Count).ToArray();
-            random.Shuffle(order);
-            double oimSum = 0, regSum = 0;
+            var batches = options.TripletWeight > 0
+                ? IdentityBatches(train, options.BatchSize, options.TrackletsPerIdentity, random)
+                : PlainBatches(train.Count, options.BatchSize, random);
+            double oimSum = 0, regSum = 0, tripletSum = 0;
             int steps = 0, seen = 0;
             var epochClock = Stopwatch.StartNew();
-            for (int start = 0; start + 1 < order.Length; start += options.BatchSize)
+            var lastPartial = Stopwatch.StartNew();
+            foreach (var indices in batches)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var batch = order.Skip(start).Take(options.BatchSize).Select(i => train[i]).ToList();
+                double stepLr = lr;
+                if (epoch < options.WarmupEpochs)
+                {
+                    double progressed = (epoch + ((double)steps / Math.Max(1, batches.Count))) / options.WarmupEpochs;
+                    stepLr *= 0.1 + (0.9 * progressed);
+                }
+
+                int g = 0;
+                foreach (var group in optimizer.ParamGroups)
+                {
+                    group.LearningRate = stepLr * factors[g++];
+                }
+
+                var batch = indices.Select(i => train[i]).ToList();
                 using var scope = NewDisposeScope();
                 var input = cache.Batch(batch, options.Frames, random, device);
                 var labels = tensor(batch.Select(t => identities[t.Identity]).ToArray(), device: device);
-                using var output = head.forward(input);
-                var oimLoss = oim.Loss(output.Embedding, labels);
+                using var output = encoder.Forward(input);
+                var oimLoss = oim.Loss(output.Embedding, labels, options.LabelSmoothing);
                 var loss = oimLoss + (output.Regularization * options.RegularizerWeight);
+                if (options.TripletWeight > 0)
+                {
+                    var triplet = TripletLoss.BatchHard(nn.functional.normalize(output.Projection, p: 2, dim: 1), labels, options.TripletMargin);
+                    loss = loss + (triplet * options.TripletWeight);
+                    tripletSum += triplet.item<float>();
+                }
+
                 optimizer.zero_grad();
                 loss.backward();
                 optimizer.step();
@@ -187,6 +270,16 @@ public static class HeadTrainer
                 regSum += output.Regularization.item<float>();
                 steps++;
                 seen += batch.Count;
+                if (progress is not null && lastPartial.Elapsed >= PartialReportInterval && steps < batches.Count)
+                {
+                    lastPartial.Restart();
+                    double partialRate = seen / Math.Max(1e-9, epochClock.Elapsed.TotalSeconds);
+                    double epochsLeft = options.Epochs - epoch - ((double)steps / batches.Count);
+                    progress.Report(new EpochReport(
+                        epoch + 1, options.Epochs, stage, oimSum / steps, regSum / steps, stepLr, partialRate, clock.Elapsed,
+                        TimeSpan.FromSeconds(epochsLeft * train.Count / Math.Max(1e-9, partialRate)),
+                        TripletLoss: tripletSum / steps, FramesPerSecond: partialRate * options.Frames, Partial: true));
+                }
             }
 
             trainedEpochs++;
@@ -194,40 +287,45 @@ public static class HeadTrainer
             var perEpoch = clock.Elapsed / trainedEpochs;
             var report = new EpochReport(
                 epoch + 1, options.Epochs, stage, oimSum / Math.Max(1, steps), regSum / Math.Max(1, steps), lr, rate,
-                clock.Elapsed, perEpoch * (options.Epochs - epoch - 1));
+                clock.Elapsed, perEpoch * (options.Epochs - epoch - 1),
+                TripletLoss: tripletSum / Math.Max(1, steps), FramesPerSecond: rate * options.Frames);
             history.Add(report);
             progress?.Report(report);
             if (options.CheckpointPath is not null)
             {
-                SaveCheckpoint(options.CheckpointPath, epoch + 1, head, oim, optimizer, history);
+                SaveCheckpoint(options.CheckpointPath, epoch + 1, encoder, oim, optimizer, history);
             }
         }
 
-        foreach (var p in temporal)
+        foreach (var p in temporal.Concat(trunkParameters))
         {
             p.requires_grad_(true);
         }
 
-        head.eval();
+        encoder.Eval();
         return history;
     }
 
     /// <summary>One L2-normalised embedding per tracklet: the first frame of each chunk, plain view.</summary>
-    public static float[][] Embed(DrsaHead head, FeatureCache cache, IReadOnlyList<CachedTracklet> tracklets, int frames, Device? device = null)
+    public static float[][] Embed(DrsaHead head, FeatureCache cache, IReadOnlyList<CachedTracklet> tracklets, int frames, Device? device = null) =>
+        Embed(new TrainableEncoder(head), cache, tracklets, frames, device);
+
+    /// <summary>One L2-normalised embedding per tracklet: the first frame of each chunk, plain view.</summary>
+    public static float[][] Embed(TrainableEncoder encoder, FeatureCache cache, IReadOnlyList<CachedTracklet> tracklets, int frames, Device? device = null)
     {
-        ArgumentNullException.ThrowIfNull(head);
+        ArgumentNullException.ThrowIfNull(encoder);
         ArgumentNullException.ThrowIfNull(cache);
         ArgumentNullException.ThrowIfNull(tracklets);
         device ??= CPU;
-        head.to(device);
-        head.eval();
+        encoder.To(device);
+        encoder.Eval();
         var result = new List<float[]>(tracklets.Count);
         using var noGrad = no_grad();
         for (int start = 0; start < tracklets.Count; start += 64)
         {
             using var scope = NewDisposeScope();
             var batch = tracklets.Skip(start).Take(64).ToList();
-            using var output = head.forward(cache.Batch(batch, frames, null, device));
+            using var output = encoder.Forward(cache.Batch(batch, frames, null, device));
             var e = output.Embedding.cpu();
             long dim = e.shape[1];
             var flat = e.data<float>().ToArray();
@@ -240,7 +338,62 @@ public static class HeadTrainer
         return result.ToArray();
     }
 
-    private static void SaveCheckpoint(string path, int epochsDone, DrsaHead head, OimLoss oim, optim.Optimizer optimizer, List<EpochReport> history)
+    private static optim.Optimizer CreateOptimizer(TrainingOptions options, IEnumerable<IEnumerable<Parameter>> sets)
+    {
+        if (options.Optimizer == OptimizerKind.Adam)
+        {
+            var groups = sets.Select(p => new TorchSharp.Modules.Adam.ParamGroup(p, options.LearningRate, 0.9, 0.999, 1e-8, options.WeightDecay, false, false));
+            return optim.Adam(groups, options.LearningRate, 0.9, 0.999, 1e-8, options.WeightDecay);
+        }
+
+        var sgd = sets.Select(p => new TorchSharp.Modules.SGD.ParamGroup(p, options.LearningRate, options.Momentum, 0, options.WeightDecay, false, false));
+        return optim.SGD(sgd, options.LearningRate, options.Momentum, 0, options.WeightDecay);
+    }
+
+    /// <summary>The tracklets shuffled into batches of <paramref name="size"/> (a last lone tracklet is left out).</summary>
+    private static List<int[]> PlainBatches(int count, int size, Random random)
+    {
+        var order = Enumerable.Range(0, count).ToArray();
+        random.Shuffle(order);
+        var batches = new List<int[]>();
+        for (int start = 0; start + 1 < order.Length; start += size)
+        {
+            batches.Add(order.Skip(start).Take(size).ToArray());
+        }
+
+        return batches;
+    }
+
+    /// <summary>
+    /// P x K sampling for the triplet loss: identities shuffled, each contributing up to K of its tracklets (other
+    /// cameras first), P = size / K identities per batch; identities with a single tracklet are left out.
+    /// </summary>
+    private static List<int[]> IdentityBatches(IReadOnlyList<CachedTracklet> train, int size, int perIdentity, Random random)
+    {
+        var byIdentity = Enumerable.Range(0, train.Count).GroupBy(i => train[i].Identity, StringComparer.Ordinal)
+            .Where(g => g.Count() >= 2).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => g.ToArray()).ToArray();
+        random.Shuffle(byIdentity);
+        int identitiesPerBatch = Math.Max(2, size / perIdentity);
+        var batches = new List<int[]>();
+        for (int start = 0; start + 1 < byIdentity.Length; start += identitiesPerBatch)
+        {
+            var batch = new List<int>();
+            foreach (var members in byIdentity.Skip(start).Take(identitiesPerBatch))
+            {
+                var shuffled = members.ToArray();
+                random.Shuffle(shuffled);
+                // spread over cameras: the first pick of each camera before a second pick of any
+                batch.AddRange(shuffled.GroupBy(i => train[i].Camera).SelectMany(g => g.Select((index, rank) => (index, rank)))
+                    .OrderBy(x => x.rank).Take(perIdentity).Select(x => x.index));
+            }
+
+            batches.Add([.. batch]);
+        }
+
+        return batches;
+    }
+
+    private static void SaveCheckpoint(string path, int epochsDone, TrainableEncoder encoder, OimLoss oim, optim.Optimizer optimizer, List<EpochReport> history)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         string temp = path + ".tmp";
@@ -248,10 +401,11 @@ public static class HeadTrainer
         using (var writer = new BinaryWriter(stream))
         {
             writer.Write(Magic);
-            writer.Write(JsonSerializer.Serialize(head.Config));
+            writer.Write(JsonSerializer.Serialize(encoder.Config));
+            writer.Write(encoder.TailBlocks);
             writer.Write(epochsDone);
             writer.Write(JsonSerializer.Serialize(history));
-            head.save(writer);
+            encoder.Save(writer);
             oim.Table.cpu().Save(writer);
             ((TorchSharp.Modules.OptimizerHelper)optimizer).save_state_dict(writer);
         }
@@ -260,7 +414,7 @@ public static class HeadTrainer
         File.Move(temp, path, overwrite: true);
     }
 
-    private static int LoadCheckpoint(string path, DrsaHead head, OimLoss oim, optim.Optimizer optimizer, List<EpochReport> history)
+    private static int LoadCheckpoint(string path, TrainableEncoder encoder, OimLoss oim, optim.Optimizer optimizer, List<EpochReport> history)
     {
         using var stream = File.OpenRead(path);
         using var reader = new BinaryReader(stream);
@@ -270,15 +424,22 @@ public static class HeadTrainer
         }
 
         string config = reader.ReadString();
-        if (config != JsonSerializer.Serialize(head.Config))
+        if (config != JsonSerializer.Serialize(encoder.Config))
         {
             throw new InvalidDataException(
                 $"The checkpoint '{path}' was made for another architecture ({config}); delete it or train that architecture.");
         }
 
+        int tail = reader.ReadInt32();
+        if (tail != encoder.TailBlocks)
+        {
+            throw new InvalidDataException(
+                $"The checkpoint '{path}' fine-tunes {tail} trunk blocks, this run {encoder.TailBlocks}; delete it or train with the same blocks.");
+        }
+
         int epochs = reader.ReadInt32();
         history.AddRange(JsonSerializer.Deserialize<List<EpochReport>>(reader.ReadString()) ?? []);
-        head.load(reader);
+        encoder.Load(reader);
         using var table = Tensor.Load(reader);
         oim.Load(table.to(oim.Table.device));
         ((TorchSharp.Modules.OptimizerHelper)optimizer).load_state_dict(reader);

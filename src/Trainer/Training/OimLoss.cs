@@ -28,12 +28,12 @@ public sealed class OimLoss : IDisposable
     public Tensor Table { get; private set; }
 
     /// <summary>Cross-entropy of the OIM logits; <paramref name="features"/> [B, dim] L2-normalised, labels [B] int64.</summary>
-    public Tensor Loss(Tensor features, Tensor labels)
+    public Tensor Loss(Tensor features, Tensor labels, double labelSmoothing = 0)
     {
         ArgumentNullException.ThrowIfNull(features);
         using var scope = NewDisposeScope();
         var logits = matmul(features, Table.t()).mul(Scale);
-        return nn.functional.cross_entropy(logits, labels).MoveToOuterDisposeScope();
+        return nn.functional.cross_entropy(logits, labels, label_smoothing: labelSmoothing).MoveToOuterDisposeScope();
     }
 
     /// <summary>Moves the table rows of the labels seen towards the (detached) features.</summary>
