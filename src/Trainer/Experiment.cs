@@ -29,7 +29,11 @@ internal sealed record DataOptions
 }
 
 /// <summary>The tracklets evaluated: each query against the gallery tracklets of other cameras.</summary>
-internal sealed record EvaluationSplit(IReadOnlyList<CachedTracklet> Tracklets, int[] Queries, int[] Gallery);
+internal sealed record EvaluationSplit(IReadOnlyList<CachedTracklet> Tracklets, int[] Queries, int[] Gallery)
+{
+    /// <summary>The dataset's tracklets (image paths) behind <see cref="Tracklets"/>, in the same order.</summary>
+    public IReadOnlyList<Tracklet> Sources { get; init; } = [];
+}
 
 /// <summary>A dataset read, split by identity and turned into cached trunk features, ready to train and evaluate.</summary>
 internal sealed class Experiment : IDisposable
@@ -135,6 +139,7 @@ internal sealed class Experiment : IDisposable
         }
 
         var testTracklets = new List<CachedTracklet>();
+        var sources = new List<Tracklet>();
         var queries = new List<int>();
         var gallery = new List<int>();
         foreach (var original in test.Tracklets)
@@ -146,6 +151,7 @@ internal sealed class Experiment : IDisposable
 
             int i = testTracklets.Count;
             testTracklets.Add(cached);
+            sources.Add(original);
             if (isQuery(original))
             {
                 queries.Add(i);
@@ -157,7 +163,7 @@ internal sealed class Experiment : IDisposable
             }
         }
 
-        return new Experiment(set, cache, cache.Resolve(train.Tracklets), new EvaluationSplit(testTracklets, [.. queries], [.. gallery]), description);
+        return new Experiment(set, cache, cache.Resolve(train.Tracklets), new EvaluationSplit(testTracklets, [.. queries], [.. gallery]) { Sources = sources }, description);
     }
 
     /// <summary>Embeds the evaluation tracklets with <paramref name="head"/> and scores them.</summary>
@@ -170,6 +176,43 @@ internal sealed class Experiment : IDisposable
         return Metrics.Evaluate(
             Evaluation.Queries, Evaluation.Gallery, embeddings,
             Evaluation.Tracklets.Select(t => t.Identity).ToArray(), Evaluation.Tracklets.Select(t => t.Camera).ToArray());
+    }
+
+    /// <summary>
+    /// How the spatial masks spread on the evaluation tracklets: the Hellinger penalty Q and the raw-mask penalty Q'
+    /// per frame, and the mean overlap of two masks of a frame (Bhattacharyya coefficient, sum of sqrt(s_i s_j):
+    /// 1 for the same mask, 0 for disjoint ones).
+    /// </summary>
+    public MaskStatistics Masks(TrainableEncoder encoder, int frames, Device device)
+    {
+        encoder.To(device);
+        encoder.Eval();
+        double q = 0, qRaw = 0, overlap = 0;
+        long count = 0;
+        int k = encoder.Config.K;
+        using var noGrad = no_grad();
+        for (int start = 0; start < Evaluation.Tracklets.Count; start += 64)
+        {
+            using var scope = NewDisposeScope();
+            var batch = Evaluation.Tracklets.Skip(start).Take(64).ToList();
+            using var output = encoder.Forward(Cache.Batch(batch, frames, null, device));
+            var masks = output.Masks.flatten(3).to(ScalarType.Float64); // [B, N, K, L]
+            long n = masks.shape[0] * masks.shape[1];
+            q += Regularizers.Compute(masks, DiversityRegularizer.Hellinger).item<float>() * batch.Count / frames;
+            qRaw += Regularizers.Compute(masks, DiversityRegularizer.RawMasks).item<float>() * batch.Count / frames;
+            if (k > 1)
+            {
+                var roots = masks.sqrt();
+                var gram = matmul(roots, roots.transpose(2, 3)); // [B, N, K, K]
+                var offDiagonal = gram.sum([2, 3]) - gram.diagonal(0, 2, 3).sum(-1);
+                overlap += offDiagonal.sum().item<double>() / (k * (k - 1));
+            }
+
+            count += n;
+        }
+
+        int tracklets = Math.Max(1, Evaluation.Tracklets.Count);
+        return new MaskStatistics(q / tracklets, qRaw / tracklets, k > 1 ? overlap / Math.Max(1, count) : double.NaN);
     }
 
     public void Dispose() => Cache.Dispose();
@@ -185,6 +228,9 @@ internal sealed class Experiment : IDisposable
         return hash.ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
     }
 }
+
+/// <summary>Spatial mask figures of a model on the evaluation tracklets (see <see cref="Experiment.Masks"/>).</summary>
+internal sealed record MaskStatistics(double Hellinger, double RawMasks, double Overlap);
 
 /// <summary>Reports on the caller's thread, in order (Progress&lt;T&gt; would post to the thread pool).</summary>
 internal sealed class SyncProgress<T>(Action<T> report) : IProgress<T>

@@ -157,8 +157,8 @@ public class AblationCommandTests
         {
             code = Cli.Create().Parse([
                 "ablation", "--data", root, "--layout", "cuhk03", "--validation-last", "2", "--epochs", "1", "--batch", "4",
-                "--frames", "2", "--eval-frames", "2", "--cache", "none", "--device", "cpu", "--variants", "Baseline,+TemAtn",
-                "-d", "8", "--models", data.Path("models")]).Invoke();
+                "--frames", "2", "--eval-frames", "2", "--cache", "none", "--device", "cpu", "--variants", "Baseline,+TemAtn,+Ind",
+                "-d", "8", "--models", data.Path("models"), "--ind-blocks", "1"]).Invoke();
         }
         finally
         {
@@ -172,6 +172,15 @@ public class AblationCommandTests
         Assert.That(lines, Has.One.StartsWith("| +TemAtn |"));
         Assert.That(File.Exists(data.Path("models", "tematn.reid")), Is.True, string.Join(", ", Directory.GetFiles(data.Path("models"))) + output);
         Assert.That(File.Exists(data.Path("models", "baseline.reid")), Is.True);
+        Assert.That(lines, Has.One.StartsWith("| +Ind |"));
+        var ind = ReidModelFile.ReadDescription(data.Path("models", "ind.reid"));
+        Assert.That(ind.FineTunedBlocks, Is.EqualTo(1), "+Ind keeps its fine-tuned block");
+        Assert.That(ReidModelFile.ReadDescription(data.Path("models", "tematn.reid")).FineTunedBlocks, Is.Zero, "the other rows train the head alone");
+        using (var picture = OpenCvSharp.Cv2.ImRead(data.Path("models", "tematn-masks.png")))
+        {
+            Assert.That(picture.Empty(), Is.False, "a mask picture per variant with attention");
+            Assert.That(picture.Width, Is.GreaterThan(picture.Height / 6), "a crop and its K masks side by side");
+        }
     }
 
     [Test]

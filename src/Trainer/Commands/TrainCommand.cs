@@ -190,7 +190,9 @@ internal static class TrainCommand
 /// <summary>One training run: data, untrained baseline, training, evaluation, description.</summary>
 internal static class TrainRun
 {
-    public sealed record Result(ReidModel Model, ReidMetrics Untrained, ReidMetrics Trained, IReadOnlyList<EpochReport> History, TimeSpan FeatureTime, TimeSpan TrainTime);
+    public sealed record Result(
+        ReidModel Model, ReidMetrics Untrained, ReidMetrics Trained, IReadOnlyList<EpochReport> History, TimeSpan FeatureTime, TimeSpan TrainTime,
+        TrainableEncoder Encoder, MaskStatistics Masks);
 
     public static Result Run(
         DataOptions data, DrsaConfig config, TrainingOptions options, int? evalFrames, Device device, TextWriter log,
@@ -221,8 +223,10 @@ internal static class TrainRun
     {
         int frames = evalFrames ?? model.Description.Architecture.Frames;
         var head = model.Model.Head;
-        int tail = TailBlocks(model, options);
-        var encoder = new TrainableEncoder(head, model.Model.Trunk, tail);
+        int cut = TailBlocks(model, options);
+        var encoder = new TrainableEncoder(head, model.Model.Trunk, cut);
+        // blocks that stay frozen throughout are the stock ones: the model is then a head-only one
+        int tail = options.TrunkFrozenEpochs >= options.Epochs ? 0 : cut;
         var untrained = experiment.Evaluate(encoder, frames, device);
         log.WriteLine($"training {experiment.Train.Count} tracklets of {experiment.Train.Select(t => t.Identity).Distinct().Count()} identities; " +
                       $"evaluating {experiment.Evaluation.Queries.Length} queries; untrained: rank-1 {untrained.Rank1:F1}, mAP {untrained.MeanAp:F1}");
@@ -238,6 +242,7 @@ internal static class TrainRun
             new SyncProgress<EpochReport>(r => log.WriteLine(Format(r))), cancellationToken);
         var trainTime = clock.Elapsed;
         var trained = experiment.Evaluate(encoder, frames, device);
+        var masks = experiment.Masks(encoder, frames, device);
         var config = model.Description.Architecture;
         var now = TimeProvider.System.GetUtcNow();
         bool wholeTrunk = tail == model.Model.Trunk.WholeTrunk;
@@ -263,6 +268,9 @@ internal static class TrainRun
                     ["rank10"] = Math.Round(trained.Rank10, 2),
                     ["rank20"] = Math.Round(trained.Rank20, 2),
                     ["mAP"] = Math.Round(trained.MeanAp, 2),
+                    ["maskHellingerQ"] = Math.Round(masks.Hellinger, 4),
+                    ["maskOverlap"] = double.IsNaN(masks.Overlap) ? 1 : Math.Round(masks.Overlap, 4),
+                    ["trainSeconds"] = Math.Round(trainTime.TotalSeconds, 0),
                 },
                 Created = now,
                 Notes = string.Create(CultureInfo.InvariantCulture,
@@ -276,7 +284,7 @@ internal static class TrainRun
             },
         };
         var described = new ReidModel(model.Model, description);
-        return new Result(described, untrained, trained, history, TimeSpan.Zero, trainTime);
+        return new Result(described, untrained, trained, history, TimeSpan.Zero, trainTime, encoder, masks);
     }
 
     /// <summary>The trunk blocks the options fine-tune, clamped to the whole trunk.</summary>

@@ -218,10 +218,13 @@ public static class HeadTrainer
                 p.requires_grad_(!staged || stage == 2);
             }
 
+            bool trunkTrains = epoch >= options.TrunkFrozenEpochs;
             foreach (var p in trunkParameters)
             {
-                p.requires_grad_(epoch >= options.TrunkFrozenEpochs);
+                p.requires_grad_(trunkTrains);
             }
+
+            encoder.Train(trunkTrains);
 
             double lr = options.LearningRate * Math.Pow(options.LearningRateFactor, options.LearningRateSteps.Count(s => epoch >= s));
             var random = new Random(unchecked((options.Seed * 7919) + epoch));

@@ -72,10 +72,15 @@ public sealed class TrainableEncoder
         return maps.reshape(b, n, maps.shape[1], maps.shape[2], maps.shape[3]).MoveToOuterDisposeScope();
     }
 
-    public void Train()
+    /// <summary>Training mode; a frozen trunk tail stays in evaluation mode, so its batch statistics do not move.</summary>
+    public void Train(bool trunkToo = true)
     {
         Head.train();
-        foreach (var m in _tail) m.train();
+        foreach (var m in _tail)
+        {
+            if (trunkToo) m.train();
+            else m.eval();
+        }
     }
 
     public void Eval()

@@ -13,7 +13,12 @@ public static class Variants
         ("SpaAtn+Q", c => c with { SpatialAttention = true, Temporal = TemporalPooling.Average, Regularizer = DiversityRegularizer.Hellinger }),
         ("+MaxPool", c => c with { SpatialAttention = true, Temporal = TemporalPooling.Max, Regularizer = DiversityRegularizer.Hellinger }),
         ("+TemAtn", c => c with { SpatialAttention = true, Temporal = TemporalPooling.Attention, Regularizer = DiversityRegularizer.Hellinger }),
+        // +Ind is +TemAtn with the trunk fine-tuned as well: an architecture like +TemAtn, trained differently
+        (Ind, c => c with { SpatialAttention = true, Temporal = TemporalPooling.Attention, Regularizer = DiversityRegularizer.Hellinger }),
     ];
+
+    /// <summary>The row whose trunk is fine-tuned too (the paper's "+Ind").</summary>
+    public const string Ind = "+Ind";
 
     public static IReadOnlyList<string> Names { get; } = All.Select(v => v.Name).ToArray();
 
