@@ -1,12 +1,22 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
 namespace ReId.Detection;
 
-/// <summary>The "Detection" configuration section.</summary>
+/// <summary>The "Detection" configuration section: which detector, its model, where it runs, how it batches.</summary>
 public sealed class DetectorOptions
 {
-    /// <summary>Detector name from <see cref="DetectorRegistry.Names"/>.</summary>
-    public string Detector { get; set; } = "yolox";
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "Detection";
 
-    /// <summary>The YOLOX ONNX file. When it is absent the HOG detector is taken instead, and says so.</summary>
+    /// <summary>
+    /// Detector name from <see cref="DetectorRegistry.Names"/>: "auto" (YOLOX when <see cref="ModelPath"/> exists,
+    /// else HOG, said in the log and in <see cref="IPersonDetector.Description"/>), "yolox" or "hog".
+    /// </summary>
+    public string Detector { get; set; } = "auto";
+
+    /// <summary>The YOLOX ONNX file.</summary>
     public string ModelPath { get; set; } = "models/yolox_nano.onnx";
 
     /// <summary>"cpu" or "cuda".</summary>
@@ -25,64 +35,74 @@ public sealed class DetectorOptions
     /// Lowest person score kept. Low on purpose: the tracker uses detections between this and its high threshold
     /// in its second association stage.
     /// </summary>
-    public float ScoreThreshold { get; set; } = 0.1f;
+    public float MinScore { get; set; } = 0.1f;
 
     /// <summary>Boxes overlapping a better one by more than this IoU are suppressed.</summary>
     public float NmsIouThreshold { get; set; } = 0.45f;
 
     /// <summary>Most frames run together (across cameras).</summary>
-    public int MaxBatch { get; set; } = 4;
+    public int BatchSize { get; set; } = 4;
 
-    /// <summary>Longest time the batcher waits for more frames once one is waiting.</summary>
-    public TimeSpan MaxBatchWait { get; set; } = TimeSpan.FromMilliseconds(10);
+    /// <summary>Longest time a batch waits for more frames once one is waiting.</summary>
+    public TimeSpan BatchWait { get; set; } = TimeSpan.FromMilliseconds(20);
 
-    /// <summary>ONNX Runtime intra-op threads; 0 lets it choose.</summary>
-    public int IntraOpThreads { get; set; }
+    /// <summary>ONNX Runtime intra-op threads; 0: half the cores (the encoder takes the other half).</summary>
+    public int Threads { get; set; }
+
+    /// <summary>The thread count with the automatic value applied.</summary>
+    public int EffectiveThreads => Threads > 0 ? Threads : CpuShare.Half();
 
     /// <summary>Throws with a message naming the key and value when a setting is unusable.</summary>
+    /// <exception cref="ArgumentException">A setting is unusable.</exception>
     public void Validate()
     {
-        static void Fail(string key, object value, string why) =>
-            throw new ArgumentException($"Detection:{key} = '{value}' is not valid: {why}.");
+        var errors = new OptionErrors();
+        Validate(errors);
+        errors.ThrowIfAny();
+    }
 
-        if (string.IsNullOrWhiteSpace(Detector))
+    internal void Validate(OptionErrors errors)
+    {
+        const string s = SectionName;
+        var names = string.Join(", ", DetectorRegistry.Names);
+        errors.Check(DetectorRegistry.Names.Contains(Detector?.Trim().ToLowerInvariant()), $"{s}:Detector", Detector, $"one of {names}");
+        if (string.Equals(Detector?.Trim(), "yolox", StringComparison.OrdinalIgnoreCase))
         {
-            Fail(nameof(Detector), Detector, $"name one of {string.Join(", ", DetectorRegistry.Names)}");
+            errors.Check(File.Exists(ModelPath), $"{s}:ModelPath", ModelPath, "an existing YOLOX ONNX file (or Detector auto or hog)");
         }
 
-        if (ExecutionProvider is not ("cpu" or "cuda"))
-        {
-            Fail(nameof(ExecutionProvider), ExecutionProvider, "use cpu or cuda");
-        }
+        errors.Check(ExecutionProvider is "cpu" or "cuda", $"{s}:ExecutionProvider", ExecutionProvider, "cpu or cuda");
+        errors.Check(MinScore is > 0 and < 1, $"{s}:MinScore", MinScore, "between 0 and 1");
+        errors.Check(NmsIouThreshold is > 0 and <= 1, $"{s}:NmsIouThreshold", NmsIouThreshold, "above 0, at most 1");
+        errors.Check(BatchSize is >= 1 and <= 64, $"{s}:BatchSize", BatchSize, "1 to 64");
+        errors.Check(BatchWait >= TimeSpan.Zero && BatchWait <= TimeSpan.FromSeconds(1), $"{s}:BatchWait", BatchWait, "00:00:00 to 00:00:01");
+        errors.Check(Threads is >= 0 and <= 256, $"{s}:Threads", Threads, "0 (automatic: half the cores) to 256");
+        errors.Check(DeviceId is >= 0 and <= 64, $"{s}:DeviceId", DeviceId, "a CUDA device ordinal, 0 or more");
+    }
+}
 
-        if (ScoreThreshold is < 0 or > 1 || float.IsNaN(ScoreThreshold))
-        {
-            Fail(nameof(ScoreThreshold), ScoreThreshold, "use a value in [0, 1]");
-        }
+/// <summary>Checks <see cref="DetectorOptions"/> once, at start.</summary>
+internal sealed class DetectorOptionsValidator : IValidateOptions<DetectorOptions>
+{
+    public ValidateOptionsResult Validate(string? name, DetectorOptions options)
+    {
+        var errors = new OptionErrors();
+        options.Validate(errors);
+        return errors.ToResult();
+    }
+}
 
-        if (NmsIouThreshold is <= 0 or > 1 || float.IsNaN(NmsIouThreshold))
-        {
-            Fail(nameof(NmsIouThreshold), NmsIouThreshold, "use a value in (0, 1]");
-        }
-
-        if (MaxBatch is < 1 or > 64)
-        {
-            Fail(nameof(MaxBatch), MaxBatch, "use 1 to 64");
-        }
-
-        if (MaxBatchWait < TimeSpan.Zero || MaxBatchWait > TimeSpan.FromSeconds(1))
-        {
-            Fail(nameof(MaxBatchWait), MaxBatchWait, "use 0 to 1 s");
-        }
-
-        if (IntraOpThreads < 0)
-        {
-            Fail(nameof(IntraOpThreads), IntraOpThreads, "use 0 (automatic) or more");
-        }
-
-        if (DeviceId < 0)
-        {
-            Fail(nameof(DeviceId), DeviceId, "use 0 or more");
-        }
+/// <summary>Registers the Detection stage.</summary>
+public static class DetectionServiceCollectionExtensions
+{
+    /// <summary>Binds <see cref="DetectorOptions"/> from the <c>Detection</c> section (unknown keys are errors) and
+    /// validates it once, at start.</summary>
+    public static OptionsBuilder<DetectorOptions> AddDetection(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddSingleton<IValidateOptions<DetectorOptions>, DetectorOptionsValidator>();
+        return services.AddOptions<DetectorOptions>()
+            .Bind(configuration.GetSection(DetectorOptions.SectionName), b => b.ErrorOnUnknownConfiguration = true)
+            .ValidateOnStart();
     }
 }

@@ -15,7 +15,7 @@ internal sealed class HogDetector : IPersonDetector
     public HogDetector(DetectorOptions options, string description)
     {
         _hog.SetSVMDetector(HOGDescriptor.GetDefaultPeopleDetector());
-        _scoreThreshold = options.ScoreThreshold;
+        _scoreThreshold = options.MinScore;
         _nmsThreshold = options.NmsIouThreshold;
         Description = description;
     }

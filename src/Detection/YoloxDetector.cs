@@ -24,9 +24,9 @@ internal sealed class YoloxDetector : IPersonDetector
         Shape = shape;
         _inputNames = [shape.InputName];
         _outputNames = [shape.OutputName];
-        _scoreThreshold = options.ScoreThreshold;
+        _scoreThreshold = options.MinScore;
         _nmsThreshold = options.NmsIouThreshold;
-        MaxBatch = shape.DynamicBatch ? options.MaxBatch : 1;
+        MaxBatch = shape.DynamicBatch ? options.BatchSize : 1;
         _planeSize = 3 * shape.InputSize * shape.InputSize;
         _outputSize = shape.Anchors * YoloxCodec.Attributes;
         _input = new float[MaxBatch * _planeSize];
@@ -64,7 +64,7 @@ internal sealed class YoloxDetector : IPersonDetector
             try
             {
                 var shape = ModelShape.Check(session, options.ModelPath);
-                string batch = shape.DynamicBatch ? $"batch up to {options.MaxBatch}" : "batch 1 (fixed by the model)";
+                string batch = shape.DynamicBatch ? $"batch up to {options.BatchSize}" : "batch 1 (fixed by the model)";
                 var detector = new YoloxDetector(session, shape, options,
                     $"yolox ({Path.GetFileName(options.ModelPath)}, {shape.InputSize}x{shape.InputSize}, {batch}, {provider})");
                 DetectionLog.DetectorLoaded(logger, detector.Description);
@@ -89,9 +89,9 @@ internal sealed class YoloxDetector : IPersonDetector
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
         };
-        if (options.IntraOpThreads > 0)
+        if (options.EffectiveThreads > 0)
         {
-            so.IntraOpNumThreads = options.IntraOpThreads;
+            so.IntraOpNumThreads = options.EffectiveThreads;
         }
 
         if (options.ExecutionProvider != "cuda")

@@ -67,7 +67,7 @@ public sealed class Camera : IAsyncDisposable
         _runSession = runSession;
         _maskedUrl = CameraUrl.Mask(_options.Url);
         _backoff = new ReconnectBackoff(_options.ReconnectInitialDelay, _options.ReconnectMaxDelay, random);
-        _queue = new FrameQueue(_options.QueueCapacity, _options.WhenQueueFull);
+        _queue = new FrameQueue(_options.QueueCapacity, _options.QueueFullBehaviour);
         // Free buffers kept: enough for a full queue, the frame being filled and a few held by the consumer.
         Pool = new FrameBufferPool(_options.FrameBytes, _options.QueueCapacity + 4);
     }

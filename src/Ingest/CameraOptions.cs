@@ -27,18 +27,22 @@ public enum QueueFullMode
     DropOldest,
 
     /// <summary>Wait until the consumer takes a frame (back-pressure): recorded footage is processed without
-    /// losing a frame, as fast as the consumer goes. Files read in <see cref="FilePace.Fast"/> pace only.</summary>
+    /// losing a frame, as fast as the consumer goes. Files read at <see cref="FilePace.Fast"/> pace only.</summary>
     Wait,
 }
 
 /// <summary>
 /// One camera: an <c>rtsp://</c> URL (credentials may be in it) or a local video file, decoded to BGR24 frames
-/// of <see cref="Width"/> x <see cref="Height"/> at <see cref="Fps"/> frames a second.
-/// Settable properties so that a configuration section binds to it; <see cref="Validate"/> checks it.
+/// of <see cref="Width"/> x <see cref="Height"/> at <see cref="Fps"/> frames a second. One entry of the service's
+/// <c>Cameras</c> list (bound by <see cref="IngestServiceCollectionExtensions.AddIngest"/>); <see cref="Validate()"/>
+/// checks it.
 /// </summary>
 public sealed class CameraOptions
 {
-    /// <summary>Camera id, carried by every frame. Letters, digits, '-', '_' and '.'.</summary>
+    /// <summary>The longest camera id.</summary>
+    public const int MaxIdLength = 64;
+
+    /// <summary>Camera id, carried by every frame. 1-64 letters, digits, '-', '_' and '.'.</summary>
     public string Id { get; set; } = "";
 
     /// <summary><c>rtsp://[user:password@]host[:port]/path</c>, or a local video file path.</summary>
@@ -57,7 +61,7 @@ public sealed class CameraOptions
     public double Fps { get; set; } = 25;
 
     /// <summary>Files only: play at the file's own pace or as fast as possible.</summary>
-    public FilePace FilePace { get; set; } = FilePace.Realtime;
+    public FilePace Pace { get; set; } = FilePace.Realtime;
 
     /// <summary>Files only: play the file again and again, like a camera that never ends.</summary>
     public bool Loop { get; set; }
@@ -69,8 +73,9 @@ public sealed class CameraOptions
     /// <summary>Frames held for a slow consumer; beyond this the oldest frame is dropped.</summary>
     public int QueueCapacity { get; set; } = 8;
 
-    /// <summary>What a full queue does: drop the oldest frame (default), or wait for the consumer (fast files only).</summary>
-    public QueueFullMode WhenQueueFull { get; set; } = QueueFullMode.DropOldest;
+    /// <summary>What a full queue does. Absent (the default): a file read at <see cref="FilePace.Fast"/> pace waits
+    /// for the consumer (no frame lost), every other camera drops the oldest frame.</summary>
+    public QueueFullMode? WhenQueueFull { get; set; }
 
     /// <summary>First delay before reconnecting a live camera; doubles per failed attempt.</summary>
     public TimeSpan ReconnectInitialDelay { get; set; } = TimeSpan.FromMilliseconds(500);
@@ -88,100 +93,70 @@ public sealed class CameraOptions
     public string FfmpegPath { get; set; } = "ffmpeg";
 
     /// <summary>True for an <c>rtsp://</c> (or <c>rtsps://</c>) camera, false for a file.</summary>
-    public bool IsLive =>
-        Url.StartsWith("rtsp://", StringComparison.OrdinalIgnoreCase) ||
-        Url.StartsWith("rtsps://", StringComparison.OrdinalIgnoreCase);
+    public bool IsLive => IsLiveUrl(Url);
+
+    /// <summary>A file read as fast as the pipeline takes it: processed without dropping a frame.</summary>
+    public bool IsFastFile => !IsLive && Pace == FilePace.Fast;
+
+    /// <summary>What a full queue does, with the default applied.</summary>
+    public QueueFullMode QueueFullBehaviour => WhenQueueFull ?? (IsFastFile ? QueueFullMode.Wait : QueueFullMode.DropOldest);
 
     /// <summary>Bytes in one BGR24 frame.</summary>
     public int FrameBytes => checked(Width * Height * 3);
+
+    /// <summary>True for an <c>rtsp://</c> or <c>rtsps://</c> URL.</summary>
+    public static bool IsLiveUrl(string? url) =>
+        url is not null &&
+        (url.StartsWith("rtsp://", StringComparison.OrdinalIgnoreCase) || url.StartsWith("rtsps://", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>True for a valid camera id: 1-64 letters, digits, '-', '_' or '.'.</summary>
+    public static bool IsValidId(string? id) =>
+        !string.IsNullOrEmpty(id) && id.Length <= MaxIdLength && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
 
     /// <summary>Checks every value; the message names the key, the bad value and what is accepted.</summary>
     /// <exception cref="ArgumentException">A value is out of range.</exception>
     public void Validate()
     {
-        var errors = new List<string>();
-        if (string.IsNullOrWhiteSpace(Id) || !Id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
-        {
-            errors.Add($"Id '{Id}' must be non-empty letters, digits, '-', '_' or '.'");
-        }
+        var errors = new OptionErrors();
+        Validate(errors, $"Camera[{Id}]");
+        errors.ThrowIfAny();
+    }
 
+    /// <summary>The one set of camera rules; each error names <paramref name="key"/>:property.</summary>
+    internal void Validate(OptionErrors errors, string key)
+    {
+        errors.Check(IsValidId(Id), $"{key}:Id", Id, "1-64 letters, digits, '-', '_' or '.'");
         if (string.IsNullOrWhiteSpace(Url))
         {
-            errors.Add($"Url of camera '{Id}' is empty: give rtsp://host/path or a video file path");
+            errors.Add($"{key}:Url", Url, "rtsp://[user:password@]host[:port]/path or a video file path");
         }
         else if (Url.Contains("://", StringComparison.Ordinal) && !IsLive)
         {
-            errors.Add($"Url '{CameraUrl.Mask(Url)}' of camera '{Id}': only rtsp:// URLs and local file paths are supported");
+            errors.Add($"{key}:Url", CameraUrl.Mask(Url), "an rtsp:// (or rtsps://) URL or a local file path: no other URL is supported");
         }
         else if (IsLive && !Uri.TryCreate(Url, UriKind.Absolute, out _))
         {
-            errors.Add($"Url '{CameraUrl.Mask(Url)}' of camera '{Id}' is not a valid URL (percent-encode special characters in the password)");
+            errors.Add($"{key}:Url", CameraUrl.Mask(Url), "a valid URL (percent-encode special characters in the password)");
         }
 
-        if (!Enum.IsDefined(Transport))
+        errors.Check(Enum.IsDefined(Transport), $"{key}:Transport", Transport, "tcp or udp");
+        errors.Check(Enum.IsDefined(Pace), $"{key}:Pace", Pace, "realtime or fast");
+        if (WhenQueueFull is { } mode)
         {
-            errors.Add($"Transport '{Transport}' of camera '{Id}' must be tcp or udp");
+            errors.Check(Enum.IsDefined(mode), $"{key}:WhenQueueFull", mode, "dropOldest or wait");
+            errors.Check(mode != QueueFullMode.Wait || IsFastFile, $"{key}:WhenQueueFull", mode,
+                "dropOldest: only a file read at Pace fast may wait (live cameras and realtime files drop the oldest frame)");
         }
 
-        if (!Enum.IsDefined(FilePace))
-        {
-            errors.Add($"FilePace '{FilePace}' of camera '{Id}' must be realtime or fast");
-        }
-
-        if (!Enum.IsDefined(WhenQueueFull))
-        {
-            errors.Add($"WhenQueueFull '{WhenQueueFull}' of camera '{Id}' must be dropOldest or wait");
-        }
-        else if (WhenQueueFull == QueueFullMode.Wait && (IsLive || FilePace != FilePace.Fast))
-        {
-            errors.Add($"WhenQueueFull 'Wait' of camera '{Id}' needs a file read with FilePace fast (live cameras and realtime files drop the oldest frame)");
-        }
-
-        if (Width is < 16 or > 7680 || Width % 2 != 0)
-        {
-            errors.Add($"Width {Width} of camera '{Id}' must be even, 16 to 7680");
-        }
-
-        if (Height is < 16 or > 4320 || Height % 2 != 0)
-        {
-            errors.Add($"Height {Height} of camera '{Id}' must be even, 16 to 4320");
-        }
-
-        if (!(Fps is >= 0.1 and <= 240))
-        {
-            errors.Add($"Fps {Fps} of camera '{Id}' must be 0.1 to 240");
-        }
-
-        if (QueueCapacity is < 1 or > 1000)
-        {
-            errors.Add($"QueueCapacity {QueueCapacity} of camera '{Id}' must be 1 to 1000");
-        }
-
-        if (ReconnectInitialDelay <= TimeSpan.Zero || ReconnectMaxDelay < ReconnectInitialDelay)
-        {
-            errors.Add($"ReconnectInitialDelay {ReconnectInitialDelay} and ReconnectMaxDelay {ReconnectMaxDelay} of camera '{Id}' " +
-                       "must be positive with the maximum not below the initial delay");
-        }
-
-        if (StallTimeout < TimeSpan.FromSeconds(1))
-        {
-            errors.Add($"StallTimeout {StallTimeout} of camera '{Id}' must be at least 1 second");
-        }
-
-        if (ConnectTimeout < TimeSpan.FromSeconds(1))
-        {
-            errors.Add($"ConnectTimeout {ConnectTimeout} of camera '{Id}' must be at least 1 second");
-        }
-
-        if (string.IsNullOrWhiteSpace(FfmpegPath))
-        {
-            errors.Add($"FfmpegPath of camera '{Id}' is empty");
-        }
-
-        if (errors.Count > 0)
-        {
-            throw new ArgumentException("Camera configuration: " + string.Join("; ", errors) + ".");
-        }
+        errors.Check(Width is >= 16 and <= 7680 && Width % 2 == 0, $"{key}:Width", Width, "an even number from 16 to 7680");
+        errors.Check(Height is >= 16 and <= 4320 && Height % 2 == 0, $"{key}:Height", Height, "an even number from 16 to 4320");
+        errors.Check(Fps is >= 0.1 and <= 240, $"{key}:Fps", Fps, "0.1 to 240");
+        errors.Check(QueueCapacity is >= 1 and <= 1024, $"{key}:QueueCapacity", QueueCapacity, "1 to 1024");
+        errors.Check(ReconnectInitialDelay > TimeSpan.Zero, $"{key}:ReconnectInitialDelay", ReconnectInitialDelay, "a positive time span (e.g. 00:00:00.5)");
+        errors.Check(ReconnectMaxDelay >= ReconnectInitialDelay, $"{key}:ReconnectMaxDelay", ReconnectMaxDelay, "at least ReconnectInitialDelay");
+        errors.Check(ConnectTimeout >= TimeSpan.FromSeconds(1), $"{key}:ConnectTimeout", ConnectTimeout, "at least 1 second (e.g. 00:00:20)");
+        errors.Check(StallTimeout >= TimeSpan.FromSeconds(1), $"{key}:StallTimeout", StallTimeout, "at least 1 second (e.g. 00:00:10)");
+        errors.Check(!string.IsNullOrWhiteSpace(FfmpegPath), $"{key}:FfmpegPath", FfmpegPath, "the ffmpeg program (a name on PATH or a path)");
     }
 
     /// <summary>A copy, so that a running camera is not changed from outside.</summary>

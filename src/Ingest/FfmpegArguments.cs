@@ -29,7 +29,7 @@ internal static class FfmpegArguments
         }
         else
         {
-            if (options.FilePace == FilePace.Realtime)
+            if (options.Pace == FilePace.Realtime)
             {
                 args.Add("-re");
             }

@@ -7,37 +7,49 @@ namespace ReId.Search;
 public sealed record LinkingOptions
 {
     /// <summary>Lowest cosine similarity of a link.</summary>
-    public float MinSimilarity { get; init; } = 0.7f;
+    public float MinSimilarity { get; set; } = 0.7f;
 
     /// <summary>Candidates are sightings within this time of the new one (before its start or after its end).</summary>
-    public TimeSpan Window { get; init; } = TimeSpan.FromMinutes(30);
+    public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(30);
 
     /// <summary>How many candidates are examined per new sighting.</summary>
-    public int Candidates { get; init; } = 5;
+    public int Candidates { get; set; } = 5;
 
     /// <summary>Pairs of cameras whose views overlap: one person may be seen in both at once.</summary>
-    public IReadOnlyCollection<(string A, string B)> OverlappingCameras { get; init; } = [];
+    public IList<CameraPair> OverlappingCameras { get; set; } = [];
 
     /// <summary>Checks the values, naming the bad one.</summary>
+    /// <exception cref="ArgumentException">A value is bad.</exception>
     public LinkingOptions Validated()
     {
-        if (!float.IsFinite(MinSimilarity) || MinSimilarity is < -1f or > 1f)
-        {
-            throw new ArgumentException($"Search:Linking:MinSimilarity is {MinSimilarity}; it must be between -1 and 1.");
-        }
-
-        if (Window <= TimeSpan.Zero)
-        {
-            throw new ArgumentException($"Search:Linking:Window is {Window}; it must be positive.");
-        }
-
-        if (Candidates is < 1 or > 100)
-        {
-            throw new ArgumentException($"Search:Linking:Candidates is {Candidates}; it must be between 1 and 100.");
-        }
-
+        var errors = new OptionErrors();
+        Validate(errors, "Search:Linking");
+        errors.ThrowIfAny();
         return this;
     }
+
+    internal void Validate(OptionErrors errors, string key)
+    {
+        errors.Check(float.IsFinite(MinSimilarity) && MinSimilarity is >= -1f and <= 1f, $"{key}:MinSimilarity", MinSimilarity, "-1 to 1 (cosine similarity)");
+        errors.Check(Window > TimeSpan.Zero, $"{key}:Window", Window, "a positive time span (e.g. 00:30:00)");
+        errors.Check(Candidates is >= 1 and <= 100, $"{key}:Candidates", Candidates, "1 to 100");
+        for (var i = 0; i < OverlappingCameras.Count; i++)
+        {
+            var pair = OverlappingCameras[i];
+            errors.Check(!string.IsNullOrWhiteSpace(pair?.A) && !string.IsNullOrWhiteSpace(pair.B) && pair.A != pair.B,
+                $"{key}:OverlappingCameras:{i}", pair is null ? null : $"{pair.A},{pair.B}", "two different camera ids A and B");
+        }
+    }
+}
+
+/// <summary>Two cameras whose views overlap (key Search:Linking:OverlappingCameras, entries { "A": id, "B": id }).</summary>
+public sealed class CameraPair
+{
+    /// <summary>One camera id.</summary>
+    public string A { get; set; } = "";
+
+    /// <summary>The other camera id.</summary>
+    public string B { get; set; } = "";
 }
 
 /// <summary>A cross-camera identity: its sightings in time order.</summary>
@@ -68,7 +80,7 @@ public sealed partial class IdentityLinker
         _options = (options ?? throw new ArgumentNullException(nameof(options))).Validated();
         _time = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        foreach (var (a, b) in _options.OverlappingCameras)
+        foreach (var (a, b) in _options.OverlappingCameras.Select(p => (p.A, p.B)))
         {
             _overlapping.Add((a, b));
             _overlapping.Add((b, a));

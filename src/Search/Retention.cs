@@ -4,25 +4,29 @@ namespace ReId.Search;
 public sealed record RetentionOptions
 {
     /// <summary>Sightings (with thumbnails and crops) that ended longer ago than this are deleted.</summary>
-    public TimeSpan SightingMaxAge { get; init; } = TimeSpan.FromDays(30);
+    public TimeSpan SightingMaxAge { get; set; } = TimeSpan.FromDays(30);
 
     /// <summary>Kept crops are deleted this long after they were kept (sooner when their sighting goes).</summary>
-    public TimeSpan CropMaxAge { get; init; } = TimeSpan.FromDays(7);
+    public TimeSpan CropMaxAge { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How often the service applies the ages.</summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>Checks the values, naming the bad one.</summary>
+    /// <exception cref="ArgumentException">A value is bad.</exception>
     public RetentionOptions Validated()
     {
-        if (SightingMaxAge <= TimeSpan.Zero)
-        {
-            throw new ArgumentException($"Search:Retention:SightingMaxAge is {SightingMaxAge}; it must be positive.");
-        }
-
-        if (CropMaxAge <= TimeSpan.Zero)
-        {
-            throw new ArgumentException($"Search:Retention:CropMaxAge is {CropMaxAge}; it must be positive.");
-        }
-
+        var errors = new OptionErrors();
+        Validate(errors, "Search:Retention");
+        errors.ThrowIfAny();
         return this;
+    }
+
+    internal void Validate(OptionErrors errors, string key)
+    {
+        errors.Check(SightingMaxAge > TimeSpan.Zero, $"{key}:SightingMaxAge", SightingMaxAge, "a positive time span (e.g. 30.00:00:00 for 30 days)");
+        errors.Check(CropMaxAge > TimeSpan.Zero, $"{key}:CropMaxAge", CropMaxAge, "a positive time span (e.g. 7.00:00:00 for 7 days)");
+        errors.Check(Interval >= TimeSpan.FromSeconds(1), $"{key}:Interval", Interval, "at least 1 second (e.g. 01:00:00)");
     }
 }
 

@@ -1,37 +1,119 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace ReId.Search;
 
 /// <summary>Configuration section Search: which store, where, and its parts.</summary>
 public sealed record SearchOptions
 {
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "Search";
+
     /// <summary>"embedded" (default) or "qdrant" (key Search:Store).</summary>
-    public string Store { get; init; } = "embedded";
+    public string Store { get; set; } = "embedded";
 
     /// <summary>Folder of the embedded store (key Search:Directory).</summary>
-    public string Directory { get; init; } = "data/search";
+    public string Directory { get; set; } = "data/search";
+
+    /// <summary>Keep each sighting's crops so that it can be re-embedded by a new model and used for retraining
+    /// (key Search:KeepCrops); they are deleted after <see cref="RetentionOptions.CropMaxAge"/>.</summary>
+    public bool KeepCrops { get; set; } = true;
 
     /// <summary>Qdrant connection (section Search:Qdrant).</summary>
-    public QdrantStoreOptions Qdrant { get; init; } = new();
+    public QdrantStoreOptions Qdrant { get; set; } = new();
 
     /// <summary>Retention (section Search:Retention).</summary>
-    public RetentionOptions Retention { get; init; } = new();
+    public RetentionOptions Retention { get; set; } = new();
 
     /// <summary>Identity linking (section Search:Linking).</summary>
-    public LinkingOptions Linking { get; init; } = new();
+    public LinkingOptions Linking { get; set; } = new();
+
+    /// <summary>Defaults of where-else queries that name none (section Search:WhereElse).</summary>
+    public WhereElseDefaults WhereElse { get; set; } = new();
+
+    /// <summary>Checks every value, naming the bad one.</summary>
+    /// <exception cref="ArgumentException">A value is bad.</exception>
+    public SearchOptions Validated()
+    {
+        var errors = new OptionErrors();
+        Validate(errors);
+        errors.ThrowIfAny();
+        return this;
+    }
+
+    internal void Validate(OptionErrors errors)
+    {
+        const string s = SectionName;
+        errors.Check(Store is "embedded" or "qdrant", $"{s}:Store", Store, "embedded or qdrant");
+        if (Store == "embedded")
+        {
+            errors.Check(!string.IsNullOrWhiteSpace(Directory), $"{s}:Directory", Directory, "the folder of the embedded store");
+        }
+        else
+        {
+            Qdrant.Validate(errors, $"{s}:Qdrant");
+        }
+
+        Retention.Validate(errors, $"{s}:Retention");
+        Linking.Validate(errors, $"{s}:Linking");
+        WhereElse.Validate(errors, $"{s}:WhereElse");
+    }
 
     /// <summary>Opens the configured store.</summary>
     /// <exception cref="ArgumentException">A setting is invalid; the message names its key.</exception>
     public ISightingStore OpenStore(TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
     {
-        Retention.Validated();
-        Linking.Validated();
-        return Store switch
+        Validated();
+        if (Store == "qdrant")
         {
-            "embedded" when !string.IsNullOrWhiteSpace(Directory) => EmbeddedSightingStore.Open(Directory, loggerFactory?.CreateLogger<EmbeddedSightingStore>()),
-            "embedded" => throw new ArgumentException("Search:Directory is empty; name the folder of the embedded store."),
-            "qdrant" => QdrantSightingStore.Connect(Qdrant, timeProvider, loggerFactory),
-            _ => throw new ArgumentException($"Search:Store is '{Store}'; use 'embedded' or 'qdrant'."),
-        };
+            return QdrantSightingStore.Connect(Qdrant, timeProvider, loggerFactory);
+        }
+
+        System.IO.Directory.CreateDirectory(Directory);
+        return EmbeddedSightingStore.Open(Directory, loggerFactory?.CreateLogger<EmbeddedSightingStore>());
+    }
+}
+
+/// <summary>What a where-else query uses when it names no k or minimum similarity (section Search:WhereElse).</summary>
+public sealed record WhereElseDefaults
+{
+    /// <summary>Matches returned (key Search:WhereElse:K).</summary>
+    public int K { get; set; } = 20;
+
+    /// <summary>Lowest cosine similarity shown (key Search:WhereElse:MinSimilarity).</summary>
+    public float MinSimilarity { get; set; } = 0.5f;
+
+    internal void Validate(OptionErrors errors, string key)
+    {
+        errors.Check(K is >= 1 and <= 1000, $"{key}:K", K, "1 to 1000");
+        errors.Check(float.IsFinite(MinSimilarity) && MinSimilarity is >= -1f and <= 1f, $"{key}:MinSimilarity", MinSimilarity, "-1 to 1 (cosine similarity)");
+    }
+}
+
+/// <summary>Checks <see cref="SearchOptions"/> once, at start.</summary>
+internal sealed class SearchOptionsValidator : IValidateOptions<SearchOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SearchOptions options)
+    {
+        var errors = new OptionErrors();
+        options.Validate(errors);
+        return errors.ToResult();
+    }
+}
+
+/// <summary>Registers the Search stage.</summary>
+public static class SearchServiceCollectionExtensions
+{
+    /// <summary>Binds <see cref="SearchOptions"/> from the <c>Search</c> section (unknown keys are errors) and
+    /// validates it once, at start.</summary>
+    public static OptionsBuilder<SearchOptions> AddSearch(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddSingleton<IValidateOptions<SearchOptions>, SearchOptionsValidator>();
+        return services.AddOptions<SearchOptions>()
+            .Bind(configuration.GetSection(SearchOptions.SectionName), b => b.ErrorOnUnknownConfiguration = true)
+            .ValidateOnStart();
     }
 }

@@ -102,7 +102,7 @@ internal sealed class ByteTracker : ITracker
                 continue;
             }
 
-            var track = new Track(_nextId++, d, time, new TrackletSampler(_options.SampleChunks));
+            var track = new Track(_nextId++, d, time, new TrackletSampler(_options.SamplesPerTracklet));
             if (_firstFrame)
             {
                 track.State = TrackState.Confirmed;
@@ -126,7 +126,7 @@ internal sealed class ByteTracker : ITracker
                     AddTracklet(tracklets, t, isFinal: true);
                 }
             }
-            else if (t.State == TrackState.Confirmed && time - t.LastEmitted >= _options.EmitInterval)
+            else if (t.State == TrackState.Confirmed && _options.EmitInterval is { } every && time - t.LastEmitted >= every)
             {
                 t.LastEmitted = time;
                 AddTracklet(tracklets, t, isFinal: false);
@@ -172,7 +172,8 @@ internal sealed class ByteTracker : ITracker
 
     private void AddTracklet(List<Tracklet> tracklets, Track track, bool isFinal)
     {
-        if (!track.WasConfirmed)
+        // A track matched in too few frames is noise (a flicker of the detector): it gives no tracklet.
+        if (!track.WasConfirmed || track.FramesMatched < _options.MinFrames)
         {
             return;
         }

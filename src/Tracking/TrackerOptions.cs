@@ -1,8 +1,15 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
 namespace ReId.Tracking;
 
 /// <summary>The "Tracking" configuration section.</summary>
 public sealed class TrackerOptions
 {
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "Tracking";
+
     /// <summary>Tracker name from <see cref="TrackerRegistry.Names"/>.</summary>
     public string Tracker { get; set; } = "bytetrack";
 
@@ -24,29 +31,36 @@ public sealed class TrackerOptions
     /// <summary>Highest cost accepted when matching tentative tracks.</summary>
     public float TentativeMaxCost { get; set; } = 0.7f;
 
-    /// <summary>How long a lost track may be found again before it ends.</summary>
-    public TimeSpan LostTrackBuffer { get; set; } = TimeSpan.FromSeconds(2);
+    /// <summary>How long a lost track may be found again before it ends (and becomes a sighting).</summary>
+    public TimeSpan LostTrackBuffer { get; set; } = TimeSpan.FromSeconds(1.5);
 
-    /// <summary>Chunks of a track's duration; one crop is kept from each (restricted random sampling).</summary>
-    public int SampleChunks { get; set; } = 8;
+    /// <summary>Tracks matched in fewer frames than this give no tracklet (detector noise).</summary>
+    public int MinFrames { get; set; } = 4;
 
-    /// <summary>A long track also gives a tracklet every this often, so queries see people still in view.</summary>
-    public TimeSpan EmitInterval { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>Crops kept per tracklet: a track's duration is cut into this many chunks and one crop is kept from
+    /// each (restricted random sampling).</summary>
+    public int SamplesPerTracklet { get; set; } = 8;
+
+    /// <summary>When set, a long track also gives an interim tracklet this often (<see cref="Tracklet.IsFinal"/>
+    /// false), so callers see people still in view; absent (the default), a track gives one tracklet, when it ends.</summary>
+    public TimeSpan? EmitInterval { get; set; }
 
     /// <summary>Seed for the choice among equally good crops, so runs can be repeated.</summary>
     public int Seed { get; set; } = 17;
 
     /// <summary>Throws with a message naming the key and value when a setting is unusable.</summary>
+    /// <exception cref="ArgumentException">A setting is unusable.</exception>
     public void Validate()
     {
-        static void Fail(string key, object value, string why) =>
-            throw new ArgumentException($"Tracking:{key} = '{value}' is not valid: {why}.");
+        var errors = new OptionErrors();
+        Validate(errors);
+        errors.ThrowIfAny();
+    }
 
-        if (!TrackerRegistry.Names.Contains(Tracker))
-        {
-            Fail(nameof(Tracker), Tracker, $"name one of {string.Join(", ", TrackerRegistry.Names)}");
-        }
-
+    internal void Validate(OptionErrors errors)
+    {
+        const string s = SectionName;
+        errors.Check(TrackerRegistry.Names.Contains(Tracker), $"{s}:Tracker", Tracker, $"one of {string.Join(", ", TrackerRegistry.Names)}");
         foreach (var (key, value) in new[]
                  {
                      (nameof(HighScoreThreshold), HighScoreThreshold), (nameof(LowScoreThreshold), LowScoreThreshold),
@@ -54,30 +68,41 @@ public sealed class TrackerOptions
                      (nameof(SecondStageMaxCost), SecondStageMaxCost), (nameof(TentativeMaxCost), TentativeMaxCost),
                  })
         {
-            if (value is < 0 or > 1 || float.IsNaN(value))
-            {
-                Fail(key, value, "use a value in [0, 1]");
-            }
+            errors.Check(value is >= 0 and <= 1, $"{s}:{key}", value, "a value from 0 to 1");
         }
 
-        if (LowScoreThreshold > HighScoreThreshold)
-        {
-            Fail(nameof(LowScoreThreshold), LowScoreThreshold, $"it must not exceed HighScoreThreshold ({HighScoreThreshold})");
-        }
+        errors.Check(LowScoreThreshold <= HighScoreThreshold, $"{s}:LowScoreThreshold", LowScoreThreshold,
+            $"at most HighScoreThreshold ({HighScoreThreshold})");
+        errors.Check(LostTrackBuffer >= TimeSpan.Zero && LostTrackBuffer <= TimeSpan.FromMinutes(1), $"{s}:LostTrackBuffer", LostTrackBuffer,
+            "00:00:00 to 00:01:00");
+        errors.Check(MinFrames is >= 1 and <= 1000, $"{s}:MinFrames", MinFrames, "1 to 1000");
+        errors.Check(SamplesPerTracklet is >= 1 and <= 64, $"{s}:SamplesPerTracklet", SamplesPerTracklet, "1 to 64");
+        errors.Check(EmitInterval is null || EmitInterval > TimeSpan.Zero, $"{s}:EmitInterval", EmitInterval, "a positive time span, or absent");
+    }
+}
 
-        if (LostTrackBuffer < TimeSpan.Zero)
-        {
-            Fail(nameof(LostTrackBuffer), LostTrackBuffer, "use zero or more");
-        }
+/// <summary>Checks <see cref="TrackerOptions"/> once, at start.</summary>
+internal sealed class TrackerOptionsValidator : IValidateOptions<TrackerOptions>
+{
+    public ValidateOptionsResult Validate(string? name, TrackerOptions options)
+    {
+        var errors = new OptionErrors();
+        options.Validate(errors);
+        return errors.ToResult();
+    }
+}
 
-        if (SampleChunks is < 1 or > 64)
-        {
-            Fail(nameof(SampleChunks), SampleChunks, "use 1 to 64");
-        }
-
-        if (EmitInterval <= TimeSpan.Zero)
-        {
-            Fail(nameof(EmitInterval), EmitInterval, "use a positive duration");
-        }
+/// <summary>Registers the Tracking stage.</summary>
+public static class TrackingServiceCollectionExtensions
+{
+    /// <summary>Binds <see cref="TrackerOptions"/> from the <c>Tracking</c> section (unknown keys are errors) and
+    /// validates it once, at start.</summary>
+    public static OptionsBuilder<TrackerOptions> AddTracking(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddSingleton<IValidateOptions<TrackerOptions>, TrackerOptionsValidator>();
+        return services.AddOptions<TrackerOptions>()
+            .Bind(configuration.GetSection(TrackerOptions.SectionName), b => b.ErrorOnUnknownConfiguration = true)
+            .ValidateOnStart();
     }
 }

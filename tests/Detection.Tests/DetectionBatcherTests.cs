@@ -70,7 +70,7 @@ public class DetectionBatcherTests
     [Test]
     public async Task DetectAsync_ThreeCamerasAtOnceWithYolox_SameAsDetectingAlone()
     {
-        using var detector = DetectorRegistry.Create(new DetectorOptions { ModelPath = SharedData.YoloxModel, MaxBatch = 3 });
+        using var detector = DetectorRegistry.Create(new DetectorOptions { ModelPath = SharedData.YoloxModel, BatchSize = 3 });
         var frames = new[] { 50, 300, 600 }.Select(i => TestImages.VideoFrame(SharedData.Vtest, i)).ToArray();
         var alone = frames.Select(f => detector.Detect([f])[0]).ToArray();
         await using var batcher = new DetectionBatcher(detector, 3, TimeSpan.FromMilliseconds(20));

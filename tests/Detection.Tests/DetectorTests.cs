@@ -22,14 +22,21 @@ public class DetectorTests
     }
 
     [Test]
-    public void Create_YoloxWithMissingModel_FallsBackToHogAndSaysSo()
+    public void Create_AutoWithMissingModel_FallsBackToHogAndSaysSo()
     {
-        using var detector = DetectorRegistry.Create(Yolox("/nonexistent/yolox.onnx"));
+        using var detector = DetectorRegistry.Create(new DetectorOptions { Detector = "auto", ModelPath = "/nonexistent/yolox.onnx" });
         Assert.Multiple(() =>
         {
             Assert.That(detector.Name, Is.EqualTo("hog"));
             Assert.That(detector.Description, Does.Contain("fallback").And.Contain("/nonexistent/yolox.onnx"));
         });
+    }
+
+    [Test]
+    public void Create_YoloxWithMissingModel_RefusesNamingKeyAndPath()
+    {
+        var e = Assert.Throws<ArgumentException>(() => DetectorRegistry.Create(Yolox("/nonexistent/yolox.onnx")));
+        Assert.That(e!.Message, Does.Contain("Detection:ModelPath").And.Contain("/nonexistent/yolox.onnx"));
     }
 
     [Test]
@@ -106,7 +113,7 @@ public class DetectorTests
     public void Detect_BatchOfMixedFrames_EqualsOneByOne()
     {
         var options = Yolox();
-        options.MaxBatch = 3;
+        options.BatchSize = 3;
         using var detector = DetectorRegistry.Create(options);
         var frames = new[] { TestImages.VideoFrame(SharedData.Vtest, 10), TestImages.Solid(320, 240, 0), TestImages.VideoFrame(SharedData.Vtest, 400) };
 
@@ -150,7 +157,7 @@ public class DetectorTests
     [Test]
     public void Hog_UpscaledVtestFrame_FindsSomeoneInsideTheFrame()
     {
-        using var detector = DetectorRegistry.Create(new DetectorOptions { Detector = "hog", ScoreThreshold = 0.5f });
+        using var detector = DetectorRegistry.Create(new DetectorOptions { Detector = "hog", MinScore = 0.5f });
         using var mat = new OpenCvSharp.Mat();
         using (var capture = new OpenCvSharp.VideoCapture(SharedData.Vtest))
         {

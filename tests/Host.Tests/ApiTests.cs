@@ -31,13 +31,13 @@ public sealed class ApiTests
     {
         _dir = Directory.CreateTempSubdirectory("reid-api-").FullName;
         _embedder = new EmbedderSlot(new MeanColourEmbedder());
-        _repository = new SearchRepository(EmbeddedSightingStore.Open(_dir), new LinkingOptions { MinSimilarity = 0.99f }, () => _embedder.ModelVersion);
+        _repository = new SearchRepository(EmbeddedSightingStore.Open(_dir), new SearchOptions { Linking = new LinkingOptions { MinSimilarity = 0.99f } }, () => _embedder.ModelVersion);
         _redA = await AddAsync("gate", 1, T0, TestImages.Solid(20, 20, 200));
         _redB = await AddAsync("hall", 7, T0.AddSeconds(30), TestImages.Solid(25, 22, 190));
         _blueB = await AddAsync("hall", 8, T0.AddSeconds(40), TestImages.Solid(200, 30, 20));
-        _camera = new CameraAdapter(new CameraSection { Id = "gate", Url = "rtsp://admin:s3cret@10.1.2.3:554/live" }, NullLoggerFactory.Instance);
+        _camera = new CameraAdapter(new ReId.Ingest.CameraOptions { Id = "gate", Url = "rtsp://admin:s3cret@10.1.2.3:554/live" }, NullLoggerFactory.Instance);
         var context = new ServiceContext(() => [_camera.Status], new PipelineMetrics(), _repository, _embedder,
-            new LinkingSection { MinScore = 0.5f }, new HttpSection { Port = 0, ApiKey = Key, MaxUploadBytes = 64 * 1024 });
+            new WhereElseDefaults { MinSimilarity = 0.5f }, new HttpOptions { Port = 0, ApiKey = Key, MaxUploadBytes = 64 * 1024 });
         _server = await WebServer.StartAsync(context, NullLoggerFactory.Instance);
         _client = new HttpClient { BaseAddress = _server.Address };
         _client.DefaultRequestHeaders.Add(WebServer.ApiKeyHeader, Key);
@@ -59,7 +59,7 @@ public sealed class ApiTests
         var samples = Enumerable.Range(0, 4).Select(i => new Pipeline.TrackletSample(start.AddSeconds(i), new Pipeline.Box(10 + i, 20, 40, 100), crop)).ToList();
         var thumbnail = TestImages.Encode(crop, ".jpg");
         var tracklet = new Pipeline.Tracklet(camera, track, start, start.AddSeconds(3), samples, thumbnail);
-        return await _repository.AddAsync(new NewSighting(tracklet, MeanColourEmbedder.Embed([crop]), _embedder.ModelVersion, KeepCrops: true));
+        return await _repository.AddAsync(new NewSighting(tracklet, MeanColourEmbedder.Embed([crop]), _embedder.ModelVersion));
     }
 
     [Test]

@@ -38,15 +38,15 @@ public sealed class EndToEndTests
             var b = Path.Combine(work, "b.mp4");
             await SampleCameras.TrimAsync(video, a, Seconds);
             await SampleCameras.MakeChangedCopyAsync(video, b, Seconds);
-            var options = new ServiceOptions();
+            var options = new ServiceSettings();
             options.Cameras.AddRange(SampleCameras.Sections(a, b, new DateTimeOffset(2026, 5, 1, 9, 0, 0, TimeSpan.Zero), 768, 576, 10));
             options.Detection.Detector = "yolox";
             options.Detection.ModelPath = yolox;
             // 5 of the 10 frames a second per camera are detected: the rate two busy cores keep without drops, and
             // frequent enough for the tracker (people move a few pixels in 0.2 s).
-            options.Detection.FpsPerCamera = 5;
-            options.Detection.QueueCapacity = 64;
-            options.Store.Path = Path.Combine(work, "data");
+            options.Pipeline.DetectionFpsPerCamera = 5;
+            options.Pipeline.DetectionQueueCapacity = 64;
+            options.Search.Directory = Path.Combine(work, "data");
             options.Http.Port = 0;
             // The service's default: the trained model shipped beside the program (REID_ENCODER_MODEL: another file).
             options.Encoder.ModelPath = Environment.GetEnvironmentVariable("REID_ENCODER_MODEL") ?? "";

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using ReId.Host.Configuration;
 using ReId.Host.Pipeline;
 using ReId.Host.Pipeline.Adapters;
+using ReId.ReidEncoder;
 using ReId.Search;
 
 namespace ReId.Host.Tests;
@@ -17,17 +18,17 @@ public sealed class ModelReloadTests
         await File.WriteAllTextAsync(modelFile, "v1");
         var first = new MeanColourEmbedder("v1");
         var slot = new EmbedderSlot(first);
-        var repository = new SearchRepository(EmbeddedSightingStore.Open(dir), new LinkingOptions(), () => slot.ModelVersion);
+        var repository = new SearchRepository(EmbeddedSightingStore.Open(dir), new SearchOptions(), () => slot.ModelVersion);
         try
         {
             var crop = TestImages.Solid(10, 200, 10);
             var samples = new[] { new Pipeline.TrackletSample(DateTimeOffset.UnixEpoch, new Pipeline.Box(0, 0, 10, 20), crop) };
             var tracklet = new Pipeline.Tracklet("gate", 3, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddSeconds(1), samples, TestImages.Encode(crop, ".jpg"));
-            await repository.AddAsync(new NewSighting(tracklet, MeanColourEmbedder.Embed([crop]), "v1", KeepCrops: true));
+            await repository.AddAsync(new NewSighting(tracklet, MeanColourEmbedder.Embed([crop]), "v1"));
             // The factory reads the model file, as a real encoder would: its content is the version here.
-            ITrackletEmbedder Load(EncoderSection s, Microsoft.Extensions.Logging.ILoggerFactory _) =>
-                new MeanColourEmbedder(File.ReadAllText(s.ModelPath).Trim());
-            using var watcher = new ModelWatcher(new EncoderSection { ModelPath = modelFile }, NullLoggerFactory.Instance, Load, slot, repository, CancellationToken.None);
+            ITrackletEmbedder Load(ReidEncoderOptions s, Microsoft.Extensions.Logging.ILoggerFactory _) =>
+                new MeanColourEmbedder(File.ReadAllText(s.ModelPath!).Trim());
+            using var watcher = new ModelWatcher(new ReidEncoderOptions { ModelPath = modelFile }, NullLoggerFactory.Instance, Load, slot, repository, CancellationToken.None);
             await File.WriteAllTextAsync(modelFile, "v2");
 
             var loaded = await watcher.ReloadAsync();
@@ -56,12 +57,12 @@ public sealed class ModelReloadTests
         var modelFile = Path.Combine(dir, "encoder.model");
         await File.WriteAllTextAsync(modelFile, "v1");
         var slot = new EmbedderSlot(new MeanColourEmbedder("v1"));
-        var repository = new SearchRepository(EmbeddedSightingStore.Open(dir), new LinkingOptions(), () => slot.ModelVersion);
+        var repository = new SearchRepository(EmbeddedSightingStore.Open(dir), new SearchOptions(), () => slot.ModelVersion);
         try
         {
-            ITrackletEmbedder Load(EncoderSection s, Microsoft.Extensions.Logging.ILoggerFactory _) =>
+            ITrackletEmbedder Load(ReidEncoderOptions s, Microsoft.Extensions.Logging.ILoggerFactory _) =>
                 throw new InvalidDataException("not a model file");
-            using var watcher = new ModelWatcher(new EncoderSection { ModelPath = modelFile }, NullLoggerFactory.Instance, Load, slot, repository, CancellationToken.None);
+            using var watcher = new ModelWatcher(new ReidEncoderOptions { ModelPath = modelFile }, NullLoggerFactory.Instance, Load, slot, repository, CancellationToken.None);
 
             var loaded = await watcher.ReloadAsync();
 

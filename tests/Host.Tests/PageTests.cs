@@ -20,7 +20,7 @@ public sealed class PageTests
         var chromium = HeadlessChromium.Find() ?? throw new IgnoreException("chromium is not installed (apt-get install chromium; setup.sh does)");
         var dir = Directory.CreateTempSubdirectory("reid-page-").FullName;
         var embedder = new EmbedderSlot(new MeanColourEmbedder());
-        var repository = new SearchRepository(EmbeddedSightingStore.Open(dir), new LinkingOptions(), () => embedder.ModelVersion);
+        var repository = new SearchRepository(EmbeddedSightingStore.Open(dir), new SearchOptions { KeepCrops = false }, () => embedder.ModelVersion);
         try
         {
             var red = await AddAsync(repository, "gate", 1, T0, TestImages.Solid(30, 30, 210));
@@ -28,7 +28,7 @@ public sealed class PageTests
             await AddAsync(repository, "hall", 5, T0.AddSeconds(40), TestImages.Solid(210, 120, 30));
             await AddAsync(repository, "gate", 2, T0.AddSeconds(50), TestImages.Solid(40, 200, 40));
             var context = new ServiceContext(() => [new Pipeline.CameraStatus("gate", Pipeline.CameraState.Streaming, "rtsp://***@10.0.0.9/live", 250, 3, 0, 25, null)],
-                new PipelineMetrics(), repository, embedder, new LinkingSection(), new HttpSection { Port = 0, ApiKey = Key });
+                new PipelineMetrics(), repository, embedder, new WhereElseDefaults(), new HttpOptions { Port = 0, ApiKey = Key });
             await using var server = await WebServer.StartAsync(context, NullLoggerFactory.Instance);
             await using var browser = await HeadlessChromium.StartAsync(chromium);
 
@@ -69,6 +69,6 @@ public sealed class PageTests
     {
         var samples = Enumerable.Range(0, 3).Select(i => new Pipeline.TrackletSample(start.AddSeconds(i), new Pipeline.Box(100, 50, 60, 120), crop)).ToList();
         var tracklet = new Pipeline.Tracklet(camera, track, start, start.AddSeconds(2), samples, TestImages.Encode(crop, ".jpg"));
-        return repository.AddAsync(new NewSighting(tracklet, MeanColourEmbedder.Embed([crop]), "colour-1", KeepCrops: false));
+        return repository.AddAsync(new NewSighting(tracklet, MeanColourEmbedder.Embed([crop]), "colour-1"));
     }
 }

@@ -19,7 +19,7 @@ public sealed class PipelineTests
     {
         _dir = Directory.CreateTempSubdirectory("reid-pipeline-").FullName;
         _embedder = new EmbedderSlot(new MeanColourEmbedder());
-        _repository = new SearchRepository(EmbeddedSightingStore.Open(_dir), new LinkingOptions(), () => _embedder.ModelVersion);
+        _repository = new SearchRepository(EmbeddedSightingStore.Open(_dir), new SearchOptions(), () => _embedder.ModelVersion);
     }
 
     [TearDown]
@@ -152,10 +152,10 @@ public sealed class PipelineTests
         }
     }
 
-    private ReidPipeline Pipeline(IReadOnlyList<ICameraSource> cameras, IFrameDetector detector, PipelineSettings? settings = null) =>
+    private ReidPipeline Pipeline(IReadOnlyList<ICameraSource> cameras, IFrameDetector detector, PipelineOptions? settings = null, bool lossless = false) =>
         new(cameras, detector, id => new ChunkTracker(id, 10), _embedder, _repository,
-            settings ?? new PipelineSettings(DetectionFpsPerCamera: 10, DetectionQueueCapacity: 256, TrackingQueueCapacity: 256, MaxRestarts: 2),
-            NullLogger<ReidPipeline>.Instance);
+            settings ?? new PipelineOptions { DetectionFpsPerCamera = 10, DetectionQueueCapacity = 256, TrackingQueueCapacity = 256, MaxRestarts = 2 },
+            NullLogger<ReidPipeline>.Instance, lossless: lossless);
 
     [Test]
     public async Task RunAsync_TwoFileCameras_StoresEveryTrackletAndEnds()
@@ -193,7 +193,7 @@ public sealed class PipelineTests
     {
         var counter = new Counter();
         var pipeline = Pipeline([new FileCamera("a", 120, counter), new FileCamera("b", 120, counter)], new SlowDetector(),
-            new PipelineSettings(DetectionFpsPerCamera: 10, DetectionBatchSize: 1, DetectionQueueCapacity: 1, TrackingQueueCapacity: 1, Lossless: true));
+            new PipelineOptions { DetectionFpsPerCamera = 10, DetectionBatchSize = 1, DetectionQueueCapacity = 1, TrackingQueueCapacity = 1 }, lossless: true);
 
         await pipeline.RunAsync().WaitAsync(TimeSpan.FromSeconds(60));
 
@@ -212,7 +212,7 @@ public sealed class PipelineTests
     {
         var counter = new Counter();
         var pipeline = Pipeline([new FileCamera("a", 100, counter)], new OnePersonDetector(),
-            new PipelineSettings(DetectionFpsPerCamera: 5, DetectionQueueCapacity: 256, TrackingQueueCapacity: 256));
+            new PipelineOptions { DetectionFpsPerCamera = 5, DetectionQueueCapacity = 256, TrackingQueueCapacity = 256 });
 
         await pipeline.RunAsync().WaitAsync(TimeSpan.FromSeconds(60));
 
@@ -226,7 +226,7 @@ public sealed class PipelineTests
     {
         var counter = new Counter();
         var pipeline = Pipeline([new FileCamera("a", 40, counter)], new OnePersonDetector(failures: 1),
-            new PipelineSettings(DetectionFpsPerCamera: 10, DetectionBatchSize: 1, DetectionQueueCapacity: 256, TrackingQueueCapacity: 256, MaxRestarts: 2));
+            new PipelineOptions { DetectionFpsPerCamera = 10, DetectionBatchSize = 1, DetectionQueueCapacity = 256, TrackingQueueCapacity = 256, MaxRestarts = 2 });
 
         await pipeline.RunAsync().WaitAsync(TimeSpan.FromSeconds(60));
 
@@ -242,7 +242,7 @@ public sealed class PipelineTests
         var counter = new Counter();
         var camera = new FileCamera("a", 0, counter, endless: true);
         var pipeline = Pipeline([camera], new OnePersonDetector(failures: int.MaxValue),
-            new PipelineSettings(DetectionFpsPerCamera: 10, DetectionBatchSize: 1, MaxRestarts: 2));
+            new PipelineOptions { DetectionFpsPerCamera = 10, DetectionBatchSize = 1, MaxRestarts = 2 });
 
         var e = await Assert.ThrowsAsync<PipelineFailedException>(() => pipeline.RunAsync().WaitAsync(TimeSpan.FromSeconds(60)));
 

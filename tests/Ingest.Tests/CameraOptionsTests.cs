@@ -1,5 +1,7 @@
 using System.Text;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace ReId.Ingest.Tests;
 
@@ -10,9 +12,9 @@ public sealed class CameraOptionsTests
     [Test]
     public void Validate_Defaults_Pass() => Assert.DoesNotThrow(Valid().Validate);
 
-    [TestCase(nameof(CameraOptions.Width), 641, "Width 641")]
-    [TestCase(nameof(CameraOptions.Height), 0, "Height 0")]
-    [TestCase(nameof(CameraOptions.QueueCapacity), 0, "QueueCapacity 0")]
+    [TestCase(nameof(CameraOptions.Width), 641, "Camera[lobby]:Width has the bad value '641'")]
+    [TestCase(nameof(CameraOptions.Height), 0, "Camera[lobby]:Height has the bad value '0'")]
+    [TestCase(nameof(CameraOptions.QueueCapacity), 0, "Camera[lobby]:QueueCapacity has the bad value '0'")]
     public void Validate_BadNumber_NamesKeyAndValue(string key, int value, string expected)
     {
         var options = Valid();
@@ -27,10 +29,10 @@ public sealed class CameraOptionsTests
     {
         var options = Valid();
         options.Url = url;
-        options.FilePace = pace;
+        options.Pace = pace;
         options.WhenQueueFull = QueueFullMode.Wait;
         var error = Assert.Throws<ArgumentException>(options.Validate);
-        Assert.That(error.Message, Does.Contain("WhenQueueFull 'Wait'").And.Contain("lobby"));
+        Assert.That(error.Message, Does.Contain("Camera[lobby]:WhenQueueFull has the bad value 'Wait'"));
     }
 
     [Test]
@@ -38,9 +40,20 @@ public sealed class CameraOptionsTests
     {
         var options = Valid();
         options.Url = "/footage/gate.mp4";
-        options.FilePace = FilePace.Fast;
+        options.Pace = FilePace.Fast;
         options.WhenQueueFull = QueueFullMode.Wait;
         Assert.DoesNotThrow(options.Validate);
+    }
+
+    [TestCase("/footage/gate.mp4", FilePace.Fast, QueueFullMode.Wait)]
+    [TestCase("/footage/gate.mp4", FilePace.Realtime, QueueFullMode.DropOldest)]
+    [TestCase("rtsp://cam.local/live", FilePace.Fast, QueueFullMode.DropOldest)]
+    public void QueueFullBehaviour_NotSet_OnlyAFastFileWaits(string url, FilePace pace, QueueFullMode expected)
+    {
+        var options = Valid();
+        options.Url = url;
+        options.Pace = pace;
+        Assert.That(options.QueueFullBehaviour, Is.EqualTo(expected));
     }
 
     [Test]
@@ -49,7 +62,7 @@ public sealed class CameraOptionsTests
         var options = Valid();
         options.Url = "http://admin:s3cret@cam.local/live";
         var error = Assert.Throws<ArgumentException>(options.Validate);
-        Assert.That(error.Message, Does.Contain("only rtsp://").And.Contain("admin:***@").And.Not.Contain("s3cret"));
+        Assert.That(error.Message, Does.Contain("Camera[lobby]:Url").And.Contain("no other URL").And.Contain("admin:***@").And.Not.Contain("s3cret"));
     }
 
     [Test]
@@ -57,7 +70,7 @@ public sealed class CameraOptionsTests
     {
         var options = Valid();
         options.Fps = 0;
-        Assert.That(Assert.Throws<ArgumentException>(options.Validate).Message, Does.Contain("Fps 0"));
+        Assert.That(Assert.Throws<ArgumentException>(options.Validate).Message, Does.Contain("Camera[lobby]:Fps has the bad value '0'"));
     }
 
     [Test]
@@ -65,7 +78,7 @@ public sealed class CameraOptionsTests
     {
         var options = Valid();
         options.Id = "";
-        Assert.That(Assert.Throws<ArgumentException>(options.Validate).Message, Does.Contain("Id ''"));
+        Assert.That(Assert.Throws<ArgumentException>(options.Validate).Message, Does.Contain("Camera[]:Id has the bad value ''"));
     }
 
     [Test]
@@ -75,7 +88,7 @@ public sealed class CameraOptionsTests
             { "Cameras": [
               { "Id": "lobby", "Url": "rtsp://viewer:secret@10.0.0.5:554/stream1", "Transport": "udp", "Width": 320, "Height": 180, "Fps": 10,
                 "ReconnectMaxDelay": "00:00:05", "QueueCapacity": 4 },
-              { "Id": "archive", "Url": "/footage/gate.mp4", "FilePace": "fast", "Loop": true, "StartTime": "2026-03-14T09:26:53Z" } ] }
+              { "Id": "archive", "Url": "/footage/gate.mp4", "Pace": "fast", "Loop": true, "StartTime": "2026-03-14T09:26:53Z" } ] }
             """;
         var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build();
         var cameras = configuration.GetSection("Cameras").Get<List<CameraOptions>>()!;
@@ -86,11 +99,49 @@ public sealed class CameraOptionsTests
             Assert.That((cameras[0].Width, cameras[0].Height, cameras[0].Fps, cameras[0].QueueCapacity), Is.EqualTo((320, 180, 10.0, 4)));
             Assert.That(cameras[0].ReconnectMaxDelay, Is.EqualTo(TimeSpan.FromSeconds(5)));
             Assert.That(cameras[0].IsLive, Is.True);
-            Assert.That(cameras[1].FilePace, Is.EqualTo(FilePace.Fast));
+            Assert.That(cameras[1].Pace, Is.EqualTo(FilePace.Fast));
             Assert.That(cameras[1].Loop, Is.True);
             Assert.That(cameras[1].StartTime, Is.EqualTo(new DateTimeOffset(2026, 3, 14, 9, 26, 53, TimeSpan.Zero)));
             Assert.That(cameras[1].IsLive, Is.False);
             Assert.That(() => cameras.ForEach(c => c.Validate()), Throws.Nothing);
         });
+    }
+
+    private static IOptions<IngestOptions> Bound(string json)
+    {
+        var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build();
+        var services = new ServiceCollection();
+        services.AddIngest(configuration);
+        return services.BuildServiceProvider().GetRequiredService<IOptions<IngestOptions>>();
+    }
+
+    [Test]
+    public void AddIngest_CamerasList_BindsEveryCamera()
+    {
+        var options = Bound("""{ "Cameras": [ { "Id": "a", "Url": "rtsp://cam/a" }, { "Id": "b", "Url": "rtsp://cam/b", "Transport": "udp" } ] }""").Value;
+
+        Assert.That(options.Cameras.Select(c => (c.Id, c.Transport)), Is.EqualTo(new[] { ("a", RtspTransport.Tcp), ("b", RtspTransport.Udp) }));
+    }
+
+    [Test]
+    public void AddIngest_DuplicateIdsAndMissingFile_EveryErrorNamesItsListKey()
+    {
+        var options = Bound("""{ "Cameras": [ { "Id": "a", "Url": "rtsp://cam/a" }, { "Id": "a", "Url": "/nonexistent/gate.mp4", "Fps": 0 } ] }""");
+
+        var e = Assert.Throws<OptionsValidationException>(() => _ = options.Value);
+
+        Assert.That(e!.Failures, Has.Some.Contains("Cameras:1:Id has the bad value 'a'"));
+        Assert.That(e.Failures, Has.Some.Contains("Cameras:1:Url has the bad value '/nonexistent/gate.mp4'"));
+        Assert.That(e.Failures, Has.Some.Contains("Cameras:1:Fps has the bad value '0'"));
+    }
+
+    [Test]
+    public void AddIngest_UnknownKey_IsAnError()
+    {
+        var options = Bound("""{ "Cameras": [ { "Id": "a", "Url": "rtsp://cam/a", "Fpz": 3 } ] }""");
+
+        var e = Assert.Throws<InvalidOperationException>(() => _ = options.Value);
+
+        Assert.That(e!.ToString(), Does.Contain("'Fpz'"));
     }
 }

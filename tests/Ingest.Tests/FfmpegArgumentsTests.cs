@@ -23,7 +23,7 @@ public sealed class FfmpegArgumentsTests
     [Test]
     public void Decode_FileRealtime_ReadsAtNativeRate()
     {
-        var args = FfmpegArguments.Decode(new CameraOptions { Id = "a", Url = "/v/a b.mp4", FilePace = FilePace.Realtime });
+        var args = FfmpegArguments.Decode(new CameraOptions { Id = "a", Url = "/v/a b.mp4", Pace = FilePace.Realtime });
         Assert.Multiple(() =>
         {
             Assert.That(args, Does.Contain("-re"));
@@ -36,14 +36,14 @@ public sealed class FfmpegArgumentsTests
     [Test]
     public void Decode_FileFastLooping_NoRateLimitAndLoops()
     {
-        var args = FfmpegArguments.Decode(new CameraOptions { Id = "a", Url = "/v/a.mp4", FilePace = FilePace.Fast, Loop = true });
+        var args = FfmpegArguments.Decode(new CameraOptions { Id = "a", Url = "/v/a.mp4", Pace = FilePace.Fast, Loop = true });
         Assert.That(string.Join(' ', args), Does.Not.Contain("-re ").And.Contain("-stream_loop -1"));
     }
 
     [Test]
     public void DecodeToNull_SameDecoding_NullSinkWithProgress()
     {
-        var options = new CameraOptions { Id = "a", Url = "/v/a.mp4", FilePace = FilePace.Fast };
+        var options = new CameraOptions { Id = "a", Url = "/v/a.mp4", Pace = FilePace.Fast };
         var raw = string.Join(' ', FfmpegArguments.DecodeToNull(options));
         Assert.That(raw, Does.Contain("-s 640x360 -r 25 -pix_fmt bgr24 -c:v rawvideo -f null").And.Contain("-progress pipe:1"));
     }

@@ -13,7 +13,7 @@ public sealed class FileCameraTests
         var video = TestEnvironment.SampleVideo();
         var options = Options("file", video, o =>
         {
-            o.FilePace = FilePace.Fast;
+            o.Pace = FilePace.Fast;
             o.StartTime = Recorded;
             o.QueueCapacity = 1000;
         });
@@ -43,7 +43,7 @@ public sealed class FileCameraTests
     public async Task RunAsync_RealtimeFile_PlaysAtItsOwnPace()
     {
         var video = TestEnvironment.SampleVideo();
-        await using var camera = new Camera(Options("paced", video, o => o.FilePace = FilePace.Realtime));
+        await using var camera = new Camera(Options("paced", video, o => o.Pace = FilePace.Realtime));
         using var stop = new CancellationTokenSource();
         var run = camera.RunAsync(stop.Token);
         var frames = await TakeAsync(camera, 3, TimeSpan.FromSeconds(20));
@@ -60,7 +60,7 @@ public sealed class FileCameraTests
     public async Task RunAsync_NotAVideo_FailedWithClearMessage()
     {
         var media = await TestEnvironment.MediaAsync();
-        await using var camera = new Camera(Options("text", media.NotAVideo, o => o.FilePace = FilePace.Fast));
+        await using var camera = new Camera(Options("text", media.NotAVideo, o => o.Pace = FilePace.Fast));
         var final = await camera.RunAsync();
         Assert.Multiple(() =>
         {
@@ -93,7 +93,7 @@ public sealed class FileCameraTests
             Assert.Ignore("sample video absent");
         }
 
-        await using var camera = new Camera(Options("cut", media.TruncatedIndexAtEnd, o => o.FilePace = FilePace.Fast));
+        await using var camera = new Camera(Options("cut", media.TruncatedIndexAtEnd, o => o.Pace = FilePace.Fast));
         var final = await camera.RunAsync();
         Assert.Multiple(() =>
         {
@@ -111,7 +111,7 @@ public sealed class FileCameraTests
             Assert.Ignore("sample video absent");
         }
 
-        await using var camera = new Camera(Options("cut", media.TruncatedPartial, o => o.FilePace = FilePace.Fast));
+        await using var camera = new Camera(Options("cut", media.TruncatedPartial, o => o.Pace = FilePace.Fast));
         var draining = DrainAsync(camera);
         var final = await camera.RunAsync();
         var frames = await draining;
@@ -130,7 +130,7 @@ public sealed class FileCameraTests
         var video = TestEnvironment.SampleVideo();
         var options = Options("waiting", video, o =>
         {
-            o.FilePace = FilePace.Fast;
+            o.Pace = FilePace.Fast;
             o.WhenQueueFull = QueueFullMode.Wait;
             o.QueueCapacity = 4;
             // A consumer pause longer than this must not count as a stalled source.
@@ -172,7 +172,7 @@ public sealed class FileCameraTests
         var video = TestEnvironment.SampleVideo();
         var options = Options("slow", video, o =>
         {
-            o.FilePace = FilePace.Fast;
+            o.Pace = FilePace.Fast;
             o.QueueCapacity = 4;
         });
         await using var camera = new Camera(options);
@@ -212,7 +212,7 @@ public sealed class FileCameraTests
     public async Task DecodeBaseline_SampleVideo_DecodesEveryFrameToNullSink()
     {
         var video = TestEnvironment.SampleVideo();
-        var result = await DecodeBaseline.RunAsync(Options("raw", video, o => o.FilePace = FilePace.Fast), TimeSpan.FromSeconds(60));
+        var result = await DecodeBaseline.RunAsync(Options("raw", video, o => o.Pace = FilePace.Fast), TimeSpan.FromSeconds(60));
         Assert.Multiple(() =>
         {
             Assert.That(result.Error, Is.Null);

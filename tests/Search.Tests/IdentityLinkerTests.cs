@@ -85,7 +85,7 @@ public sealed class IdentityLinkerTests
     {
         var syn = new Synthetic(22);
         var person = syn.Person();
-        var linker = new IdentityLinker(Store, new LinkingOptions { OverlappingCameras = [("C", "B")] }, _time);
+        var linker = new IdentityLinker(Store, new LinkingOptions { OverlappingCameras = [new CameraPair { A = "C", B = "B" }] }, _time);
         var first = await AddAndLinkAsync(linker, syn.Sighting("A", 1, 0, syn.View(person)));
 
         var b = await AddAndLinkAsync(linker, syn.Sighting("B", 1, 2, syn.View(person), durationSeconds: 30));

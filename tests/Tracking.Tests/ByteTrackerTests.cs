@@ -125,6 +125,21 @@ public class ByteTrackerTests
         Assert.That(tracker.Flush(), Is.Empty);
     }
 
+    [TestCase(3, 4, 0)]
+    [TestCase(4, 4, 1)]
+    [TestCase(3, 1, 1)]
+    public void Flush_TrackShorterThanMinFrames_GivesNoTracklet(int frames, int minFrames, int expected)
+    {
+        var tracker = TrackerRegistry.Create("c", new TrackerOptions { MinFrames = minFrames });
+        var frame = Frame();
+        for (int f = 0; f < frames; f++)
+        {
+            tracker.Update(frame, At(f), [P(100 + f, 100)]);
+        }
+
+        Assert.That(tracker.Flush(), Has.Count.EqualTo(expected));
+    }
+
     [Test]
     public void Update_PeopleComingAndGoing_IdsNeverReused()
     {

@@ -55,7 +55,7 @@ internal static class BenchDetectCommand
         using var loggerFactory = LoggerFactory.Create(b => b.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
         var options = new DetectorOptions
         {
-            Detector = "yolox", ModelPath = modelPath, ExecutionProvider = provider, MaxBatch = batch,
+            Detector = "yolox", ModelPath = modelPath, ExecutionProvider = provider, BatchSize = batch,
         };
         var images = DecodeFrames(videoPath, Math.Min(frameCount, 400));
         using var detector = DetectorRegistry.Create(options, loggerFactory);
@@ -67,7 +67,7 @@ internal static class BenchDetectCommand
         sessionOptions.Dispose();
         var raw = new RawLoop(session, images, detector.MaxBatch);
 
-        await using var batcher = new DetectionBatcher(detector, batch, options.MaxBatchWait);
+        await using var batcher = new DetectionBatcher(detector, batch, options.BatchWait);
         var stage = new StageLoop(batcher, images, batch);
         await stage.RunAsync(Math.Max(batch, 8), cancellationToken).ConfigureAwait(false);
         raw.Run(Math.Max(batch, 8));

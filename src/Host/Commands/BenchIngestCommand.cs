@@ -44,7 +44,7 @@ internal static class BenchIngestCommand
                 Width = parse.GetValue(width),
                 Height = parse.GetValue(height),
                 Transport = parse.GetValue(transport),
-                FilePace = parse.GetValue(pace),
+                Pace = parse.GetValue(pace),
             };
             return RunAsync(template, parse.GetValue(fps), parse.GetValue(cameras), parse.GetValue(seconds), parse.GetValue(rounds), cancellationToken);
         });
@@ -85,7 +85,7 @@ internal static class BenchIngestCommand
         var duration = TimeSpan.FromSeconds(seconds);
         // A live stream first delivers in a burst what ffmpeg buffered while probing it; measure after it.
         var warmUp = live ? TimeSpan.FromSeconds(Math.Min(2, seconds / 4)) : TimeSpan.Zero;
-        var mode = live ? $"live ({template.Transport.ToString().ToLowerInvariant()})" : $"file, {template.FilePace.ToString().ToLowerInvariant()}, looped";
+        var mode = live ? $"live ({template.Transport.ToString().ToLowerInvariant()})" : $"file, {template.Pace.ToString().ToLowerInvariant()}, looped";
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"source {url}: {video.Codec} {video.Width}x{video.Height} {video.Fps:0.##} fps; {mode}; " +
             $"{cameraCount} camera(s) -> {template.Width}x{template.Height} BGR24 at {template.Fps:0.##} fps; {seconds:0.#} s a side; {Environment.ProcessorCount} cores"));
@@ -281,7 +281,7 @@ internal static class BenchIngestCommand
         Width = template.Width,
         Height = template.Height,
         Fps = template.Fps,
-        FilePace = template.FilePace,
+        Pace = template.Pace,
         Loop = template.Loop,
         QueueCapacity = template.QueueCapacity,
     };

@@ -25,8 +25,8 @@ internal static class BenchPipelineCommand
         var seconds = new Option<double>("--seconds") { Description = "Measured seconds (after a 5 s warm-up).", DefaultValueFactory = _ => 30 };
         var detectionFps = new Option<double>("--detection-fps") { Description = "Detection rate per camera.", DefaultValueFactory = _ => 8 };
         var detector = new Option<string>("--detector") { Description = "auto, yolox or hog.", DefaultValueFactory = _ => "auto" };
-        var detectionThreads = new Option<int>("--detection-threads") { Description = "Detection:Threads (0: half the cores).", DefaultValueFactory = _ => new ServiceOptions().Detection.Threads };
-        var encoderThreads = new Option<int>("--encoder-threads") { Description = "Encoder:CpuThreads (0: half the cores).", DefaultValueFactory = _ => new ServiceOptions().Encoder.CpuThreads };
+        var detectionThreads = new Option<int>("--detection-threads") { Description = "Detection:Threads (0: half the cores).", DefaultValueFactory = _ => new ReId.Detection.DetectorOptions().Threads };
+        var encoderThreads = new Option<int>("--encoder-threads") { Description = "Encoder:CpuThreads (0: half the cores).", DefaultValueFactory = _ => new ReId.ReidEncoder.ReidEncoderOptions().CpuThreads };
         var flip = new Option<bool>("--flip-average") { Description = "Also embed the crops' mirror images (Encoder:FlipAverage; twice the encoder work)." };
         var pipeline = new Command("pipeline", "Serve a file as N live 640x360 25 fps RTSP cameras on loopback and measure the whole pipeline.");
         foreach (var o in new Option[] { source, cameras, seconds, detectionFps, detector, detectionThreads, encoderThreads, flip })
@@ -66,10 +66,10 @@ internal static class BenchPipelineCommand
                 "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "25", "-pix_fmt", "yuv420p", video], cancellationToken).ConfigureAwait(false);
 
             await using var server = await RtspServer.StartAsync(video, cameras, cancellationToken).ConfigureAwait(false);
-            var options = new ServiceOptions();
+            var options = new ServiceSettings();
             for (var i = 0; i < cameras; i++)
             {
-                options.Cameras.Add(new CameraSection
+                options.Cameras.Add(new ReId.Ingest.CameraOptions
                 {
                     Id = $"cam{i}", Url = $"rtsp://127.0.0.1:{server.Port}/cam{i}", Width = Width, Height = Height, Fps = Fps,
                 });
@@ -77,9 +77,9 @@ internal static class BenchPipelineCommand
 
             options.Detection.Detector = detector;
             options.Detection.ModelPath = CommandSupport.YoloxModel();
-            options.Detection.FpsPerCamera = detectionFps;
-            options.Detection.BatchSize = Math.Min(cameras, 8);
-            options.Store.Path = Path.Combine(work, "data");
+            options.Pipeline.DetectionFpsPerCamera = detectionFps;
+            options.Pipeline.DetectionBatchSize = Math.Min(cameras, 8);
+            options.Search.Directory = Path.Combine(work, "data");
             options.Encoder.FlipAverage = flipAverage;
             options.Detection.Threads = detectionThreadCount;
             options.Encoder.CpuThreads = encoderThreadCount;

@@ -16,7 +16,7 @@ internal static class CommandSupport
         }));
 
     /// <summary>Loads the configuration or prints why it cannot be used (exit code 2).</summary>
-    public static ServiceOptions? LoadConfig(string path)
+    public static ServiceSettings? LoadConfig(string path)
     {
         try
         {

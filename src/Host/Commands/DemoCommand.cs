@@ -2,6 +2,7 @@ using System.CommandLine;
 using ReId.Host.Configuration;
 using ReId.Host.Pipeline;
 using ReId.Host.Pipeline.Adapters;
+using ReId.Ingest;
 
 namespace ReId.Host.Commands;
 
@@ -101,24 +102,24 @@ internal static class DemoCommand
     }
 
     /// <summary>The demo's configuration: two file cameras of the sample video, YOLOX (or HOG), the embedded store.</summary>
-    public static ServiceOptions DemoOptions(string a, string b, string dataFolder, string detector, int port)
+    public static ServiceSettings DemoOptions(string a, string b, string dataFolder, string detector, int port)
     {
-        var options = new ServiceOptions();
+        var options = new ServiceSettings();
         // The sample is 768x576 at 10 fps: keep its size and rate; detect every other frame of video time.
         options.Cameras.AddRange(SampleCameras.Sections(a, b, DateTimeOffset.UtcNow.AddMinutes(-5), 768, 576, 10));
         // Processed as fast as the pipeline goes, every frame (the cameras wait for detection, nothing is dropped).
         foreach (var c in options.Cameras)
         {
-            c.Pace = "fast";
+            c.Pace = FilePace.Fast;
         }
 
         options.Detection.Detector = detector;
         options.Detection.ModelPath = CommandSupport.YoloxModel();
-        options.Detection.FpsPerCamera = 5;
-        options.Detection.QueueCapacity = 64;
+        options.Pipeline.DetectionFpsPerCamera = 5;
+        options.Pipeline.DetectionQueueCapacity = 64;
         // The second camera is a mirror image of the first.
         options.Encoder.FlipAverage = true;
-        options.Store.Path = dataFolder;
+        options.Search.Directory = dataFolder;
         options.Http.Port = port;
         return options;
     }

@@ -4,6 +4,7 @@ using System.Globalization;
 using ReId.Host.Configuration;
 using ReId.Host.Pipeline;
 using ReId.Host.Pipeline.Adapters;
+using ReId.Ingest;
 
 namespace ReId.Host.Commands;
 
@@ -34,7 +35,7 @@ internal static class ProcessCommand
                 return 2;
             }
 
-            var live = options.Cameras.FirstOrDefault(c => ConfigurationLoader.IsNetworkUrl(c.Url));
+            var live = options.Cameras.FirstOrDefault(c => c.IsLive);
             if (live is not null || options.Cameras.Count == 0)
             {
                 Console.Error.WriteLine(live is null
@@ -54,11 +55,11 @@ internal static class ProcessCommand
     /// as the pipeline goes, every stage waiting for the next (no frame dropped); otherwise at the files' own pace,
     /// as live cameras, dropping the frames detection cannot take.
     /// </summary>
-    public static async Task<int> RunAsync(ServiceOptions options, bool fast, Microsoft.Extensions.Logging.ILoggerFactory loggerFactory, TextWriter output, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(ServiceSettings options, bool fast, Microsoft.Extensions.Logging.ILoggerFactory loggerFactory, TextWriter output, CancellationToken cancellationToken)
     {
         foreach (var c in options.Cameras)
         {
-            c.Pace = fast ? "fast" : "realtime";
+            c.Pace = fast ? FilePace.Fast : FilePace.Realtime;
             c.Loop = false;
         }
 

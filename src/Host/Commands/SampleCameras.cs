@@ -1,5 +1,5 @@
 using System.Globalization;
-using ReId.Host.Configuration;
+using ReId.Ingest;
 
 namespace ReId.Host.Commands;
 
@@ -35,10 +35,10 @@ internal static class SampleCameras
             "-an", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "18", "-pix_fmt", "yuv420p", output], cancellationToken).ConfigureAwait(false);
 
     /// <summary>Camera sections for A (the source) and B (the changed copy, <see cref="Offset"/> later).</summary>
-    public static List<CameraSection> Sections(string a, string b, DateTimeOffset start, int width, int height, double fps) =>
+    public static List<CameraOptions> Sections(string a, string b, DateTimeOffset start, int width, int height, double fps) =>
     [
-        new() { Id = "plaza-a", Url = a, Width = width, Height = height, Fps = fps, Pace = "realtime", StartTime = start, QueueCapacity = 16 },
-        new() { Id = "plaza-b", Url = b, Width = BWidth, Height = BHeight, Fps = fps, Pace = "realtime", StartTime = start + Offset, QueueCapacity = 16 },
+        new() { Id = "plaza-a", Url = a, Width = width, Height = height, Fps = fps, Pace = FilePace.Realtime, StartTime = start, QueueCapacity = 16 },
+        new() { Id = "plaza-b", Url = b, Width = BWidth, Height = BHeight, Fps = fps, Pace = FilePace.Realtime, StartTime = start + Offset, QueueCapacity = 16 },
     ];
 
     private static Task RunFfmpegAsync(IReadOnlyList<string> args, CancellationToken cancellationToken) =>

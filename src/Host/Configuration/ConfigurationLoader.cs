@@ -1,17 +1,46 @@
-using System.Globalization;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using ReId.Detection;
+using ReId.Host.Pipeline;
+using ReId.Ingest;
 using ReId.ReidEncoder;
+using ReId.Search;
+using ReId.Tracking;
 
 namespace ReId.Host.Configuration;
 
 /// <summary>A configuration that cannot be used; the message names the key and the bad value.</summary>
 public sealed class ConfigurationException(string message, Exception? inner = null) : Exception(message, inner);
 
-/// <summary>Reads the service's JSON configuration file, applies defaults, and validates every section.</summary>
+/// <summary>
+/// Reads the service's configuration: the JSON file, then environment variables <c>REID__Section__Key</c> over it
+/// (e.g. <c>REID__Http__ApiKey</c>, <c>REID__Cameras__0__Url</c>), so secrets need not sit in the file. Each stage
+/// binds its own section (<see cref="AddServiceOptions"/>); every value is validated once, by the stage's validator.
+/// </summary>
 public static class ConfigurationLoader
 {
-    /// <summary>Loads and validates <paramref name="path"/>; relative paths inside it are resolved against its folder.</summary>
-    public static ServiceOptions Load(string path)
+    /// <summary>Prefix of the environment variables read over the file.</summary>
+    public const string EnvironmentPrefix = "REID__";
+
+    /// <summary>The top-level sections, each owned by one stage (Pipeline and Http by the Host).</summary>
+    public static IReadOnlyList<string> Sections { get; } =
+    [
+        IngestOptions.SectionName, DetectorOptions.SectionName, TrackerOptions.SectionName, ReidEncoderOptions.SectionName,
+        SearchOptions.SectionName, PipelineOptions.SectionName, HttpOptions.SectionName,
+    ];
+
+    // Sections of earlier versions, with where their keys went.
+    private static readonly Dictionary<string, string> Moved = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["Store"] = "the store is configured in Search (Search:Store, Search:Directory, Search:Qdrant:Url, Search:Qdrant:CollectionPrefix, Search:KeepCrops, Search:Retention)",
+        ["Linking"] = "linking and where-else defaults are in Search (Search:Linking:MinSimilarity, Search:WhereElse:MinSimilarity, Search:WhereElse:K)",
+    };
+
+    /// <summary>Loads and validates <paramref name="path"/> with the environment over it; relative paths inside it are
+    /// resolved against its folder.</summary>
+    /// <exception cref="ConfigurationException">The file is missing or not JSON, a key is unknown, or a value is bad.</exception>
+    public static ServiceSettings Load(string path)
     {
         var full = Path.GetFullPath(path);
         if (!File.Exists(full))
@@ -22,193 +51,191 @@ public static class ConfigurationLoader
         IConfigurationRoot root;
         try
         {
-            root = new ConfigurationBuilder().AddJsonFile(full, optional: false, reloadOnChange: false).Build();
+            root = new ConfigurationBuilder()
+                .AddJsonFile(full, optional: false, reloadOnChange: false)
+                .AddEnvironmentVariables(EnvironmentPrefix)
+                .Build();
         }
         catch (Exception e) when (e is FormatException or InvalidDataException or System.Text.Json.JsonException)
         {
             throw new ConfigurationException($"configuration file '{path}' is not valid JSON: {e.Message}", e);
         }
 
-        var options = Bind(root);
-        ResolvePaths(options, Path.GetDirectoryName(full)!);
-        Validate(options);
-        return options;
+        return Bind(root, Path.GetDirectoryName(full)!);
     }
 
-    /// <summary>Binds an already built configuration (a file, memory, environment) onto the defaults.</summary>
-    public static ServiceOptions Bind(IConfiguration configuration)
+    /// <summary>Binds and validates an already built configuration; relative paths are taken from <paramref name="baseDirectory"/>.</summary>
+    /// <exception cref="ConfigurationException">A key is unknown or a value is bad.</exception>
+    public static ServiceSettings Bind(IConfiguration configuration, string baseDirectory)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var known = typeof(ServiceOptions).GetProperties().Select(p => p.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
         foreach (var section in configuration.GetChildren())
         {
-            if (!known.Contains(section.Key))
+            if (!Sections.Contains(section.Key, StringComparer.OrdinalIgnoreCase))
             {
+                var moved = Moved.TryGetValue(section.Key, out var where) ? $" ({where})" : "";
                 throw new ConfigurationException(
-                    $"configuration section '{section.Key}' is unknown; the sections are {string.Join(", ", known)}");
+                    $"configuration section '{section.Key}' is unknown{moved}; the sections are {string.Join(", ", Sections)}");
             }
         }
 
-        var options = new ServiceOptions();
+        var services = new ServiceCollection();
+        AddServiceOptions(services, configuration, baseDirectory);
+        using var provider = services.BuildServiceProvider();
+        return Resolve(provider);
+    }
+
+    /// <summary>
+    /// Registers every stage's options: bound from its section (unknown keys are errors), relative paths resolved
+    /// against <paramref name="baseDirectory"/>, validated once at start (<c>ValidateOnStart</c>).
+    /// </summary>
+    public static IServiceCollection AddServiceOptions(IServiceCollection services, IConfiguration configuration, string baseDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddIngest(configuration).PostConfigure(o =>
+        {
+            foreach (var c in o.Cameras)
+            {
+                if (!string.IsNullOrWhiteSpace(c.Url) && !c.Url.Contains("://", StringComparison.Ordinal))
+                {
+                    c.Url = ResolvePath(c.Url, baseDirectory);
+                }
+            }
+        });
+        services.AddDetection(configuration).PostConfigure(o => o.ModelPath = ResolvePath(o.ModelPath, baseDirectory));
+        services.AddTracking(configuration);
+        AddEncoderOptions(services, configuration).PostConfigure(o =>
+        {
+            if (!DefaultEncoderModel.IsKeyword(o.ModelPath))
+            {
+                o.ModelPath = ResolvePath(o.ModelPath!, baseDirectory);
+            }
+        });
+        services.AddSearch(configuration).PostConfigure(o =>
+        {
+            o.Directory = ResolvePath(o.Directory, baseDirectory);
+            o.Qdrant.SideStorePath = ResolvePath(o.Qdrant.SideStorePath, baseDirectory);
+        });
+        AddHostOptions<PipelineOptions, PipelineOptionsValidator>(services, configuration, PipelineOptions.SectionName);
+        AddHostOptions<HttpOptions, HttpOptionsValidator>(services, configuration, HttpOptions.SectionName);
+        return services;
+    }
+
+    /// <summary>
+    /// Checks options built in code (the demo, the benchmarks, tests) with the same validators as a file.
+    /// </summary>
+    /// <exception cref="ConfigurationException">A value is bad.</exception>
+    public static void Validate(ServiceSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var services = new ServiceCollection();
+        AddServiceOptions(services, new ConfigurationBuilder().Build(), Environment.CurrentDirectory);
+        using var provider = services.BuildServiceProvider();
+        var failures = new List<string>();
+        Check(provider, settings.Ingest, failures);
+        Check(provider, settings.Detection, failures);
+        Check(provider, settings.Tracking, failures);
+        Check(provider, settings.Encoder, failures);
+        Check(provider, settings.Search, failures);
+        Check(provider, settings.Pipeline, failures);
+        Check(provider, settings.Http, failures);
+        if (failures.Count > 0)
+        {
+            throw new ConfigurationException(string.Join("; ", failures));
+        }
+    }
+
+    private static void Check<T>(IServiceProvider provider, T options, List<string> failures)
+        where T : class
+    {
+        foreach (var validator in provider.GetServices<IValidateOptions<T>>())
+        {
+            var result = validator.Validate(Options.DefaultName, options);
+            if (result.Failed)
+            {
+                failures.AddRange(result.Failures ?? []);
+            }
+        }
+    }
+
+    private static ServiceSettings Resolve(IServiceProvider provider)
+    {
         try
         {
-            configuration.Bind(options, o => o.ErrorOnUnknownConfiguration = true);
+            provider.GetRequiredService<IStartupValidator>().Validate();
+            return new ServiceSettings
+            {
+                Ingest = provider.GetRequiredService<IOptions<IngestOptions>>().Value,
+                Detection = provider.GetRequiredService<IOptions<DetectorOptions>>().Value,
+                Tracking = provider.GetRequiredService<IOptions<TrackerOptions>>().Value,
+                Encoder = provider.GetRequiredService<IOptions<ReidEncoderOptions>>().Value,
+                Search = provider.GetRequiredService<IOptions<SearchOptions>>().Value,
+                Pipeline = provider.GetRequiredService<IOptions<PipelineOptions>>().Value,
+                Http = provider.GetRequiredService<IOptions<HttpOptions>>().Value,
+            };
+        }
+        catch (OptionsValidationException e)
+        {
+            throw new ConfigurationException(string.Join("; ", e.Failures), e);
+        }
+        catch (AggregateException e) when (e.InnerExceptions.All(x => x is OptionsValidationException))
+        {
+            throw new ConfigurationException(string.Join("; ", e.InnerExceptions.SelectMany(x => ((OptionsValidationException)x).Failures)), e);
         }
         catch (InvalidOperationException e)
         {
             throw new ConfigurationException(Describe(e), e);
         }
+    }
 
-        return options;
+    private static OptionsBuilder<ReidEncoderOptions> AddEncoderOptions(IServiceCollection services, IConfiguration configuration)
+    {
+        // The encoder's options live in ReidEncoder; its rules are ReidEncoderOptions.Validate.
+        services.AddSingleton<IValidateOptions<ReidEncoderOptions>, ReidEncoderOptionsValidator>();
+        return services.AddOptions<ReidEncoderOptions>()
+            .Bind(configuration.GetSection(ReidEncoderOptions.SectionName), b => b.ErrorOnUnknownConfiguration = true)
+            .ValidateOnStart();
+    }
+
+    private static void AddHostOptions<T, TValidator>(IServiceCollection services, IConfiguration configuration, string section)
+        where T : class
+        where TValidator : class, IValidateOptions<T>
+    {
+        services.AddSingleton<IValidateOptions<T>, TValidator>();
+        services.AddOptions<T>().Bind(configuration.GetSection(section), b => b.ErrorOnUnknownConfiguration = true).ValidateOnStart();
     }
 
     private static string Describe(InvalidOperationException e)
     {
-        // The binder's messages already name the key path and value ("Failed to convert configuration value
-        // 'abc' at 'Cameras:0:Fps' to type ..." or "... properties were not found ...: 'Fpz'"); keep the first line.
-        var message = e.Message;
-        if (e.InnerException is FormatException or OverflowException)
+        // The binder's messages name the key path and value ("Failed to convert configuration value 'abc' at
+        // 'Cameras:0:Fps' to type ...") or the unknown key ("... properties were not found ...: 'Fpz'"); inside a list
+        // the cause is an inner exception: keep every message of the chain.
+        var messages = new List<string>();
+        for (Exception? x = e; x is not null; x = x.InnerException)
         {
-            message += $" ({e.InnerException.Message})";
+            messages.Add(x.Message);
         }
 
-        return message;
+        return string.Join(": ", messages);
     }
 
-    private static void ResolvePaths(ServiceOptions options, string baseDirectory)
-    {
-        foreach (var camera in options.Cameras)
-        {
-            if (!string.IsNullOrWhiteSpace(camera.Url) && !IsNetworkUrl(camera.Url) && !Path.IsPathRooted(camera.Url))
-            {
-                camera.Url = Path.GetFullPath(Path.Combine(baseDirectory, camera.Url));
-            }
-        }
-
-        options.Detection.ModelPath = Resolve(options.Detection.ModelPath, baseDirectory);
-        if (!DefaultEncoderModel.IsKeyword(options.Encoder.ModelPath))
-        {
-            options.Encoder.ModelPath = Resolve(options.Encoder.ModelPath, baseDirectory);
-        }
-        options.Store.Path = Resolve(options.Store.Path, baseDirectory);
-    }
-
-    private static string Resolve(string path, string baseDirectory) =>
+    private static string ResolvePath(string path, string baseDirectory) =>
         string.IsNullOrWhiteSpace(path) || Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(baseDirectory, path));
 
-    internal static bool IsNetworkUrl(string url) =>
-        url.StartsWith("rtsp://", StringComparison.OrdinalIgnoreCase) ||
-        url.StartsWith("rtsps://", StringComparison.OrdinalIgnoreCase) ||
-        url.StartsWith("http://", StringComparison.OrdinalIgnoreCase) ||
-        url.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>Checks every value; the first bad one throws with its key and value.</summary>
-    public static void Validate(ServiceOptions options)
+    private sealed class ReidEncoderOptionsValidator : IValidateOptions<ReidEncoderOptions>
     {
-        ArgumentNullException.ThrowIfNull(options);
-        var ids = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < options.Cameras.Count; i++)
+        public ValidateOptionsResult Validate(string? name, ReidEncoderOptions options)
         {
-            var c = options.Cameras[i];
-            var key = $"Cameras:{i}";
-            Check(!string.IsNullOrWhiteSpace(c.Id) && c.Id.Length <= 64 && c.Id.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_' or '.'),
-                $"{key}:Id", c.Id, "1-64 letters, digits, '-', '_' or '.'");
-            Check(ids.Add(c.Id), $"{key}:Id", c.Id, "a camera id used only once");
-            Check(!string.IsNullOrWhiteSpace(c.Url), $"{key}:Url", c.Url, "an rtsp:// URL or a video file path");
-            if (!IsNetworkUrl(c.Url))
+            try
             {
-                Check(File.Exists(c.Url), $"{key}:Url", c.Url, "an existing video file (or an rtsp:// URL)");
+                options.Validate();
+                return ValidateOptionsResult.Success;
             }
-
-            Check(c.Transport is "tcp" or "udp", $"{key}:Transport", c.Transport, "tcp or udp");
-            Check(c.Width is >= 16 and <= 7680 && c.Width % 2 == 0, $"{key}:Width", c.Width, "an even number from 16 to 7680");
-            Check(c.Height is >= 16 and <= 4320 && c.Height % 2 == 0, $"{key}:Height", c.Height, "an even number from 16 to 4320");
-            Check(c.Fps is >= 0.1 and <= 240, $"{key}:Fps", c.Fps, "0.1 to 240");
-            Check(c.Pace is "realtime" or "fast", $"{key}:Pace", c.Pace, "realtime or fast");
-            Check(c.QueueCapacity is >= 1 and <= 1024, $"{key}:QueueCapacity", c.QueueCapacity, "1 to 1024");
-            Check(c.ReconnectInitialDelay > TimeSpan.Zero, $"{key}:ReconnectInitialDelay", c.ReconnectInitialDelay, "a positive time span (e.g. 00:00:00.5)");
-            Check(c.ReconnectMaxDelay >= c.ReconnectInitialDelay, $"{key}:ReconnectMaxDelay", c.ReconnectMaxDelay, "at least ReconnectInitialDelay");
-            Check(c.ConnectTimeout > TimeSpan.Zero, $"{key}:ConnectTimeout", c.ConnectTimeout, "a positive time span");
-            Check(c.StallTimeout > TimeSpan.Zero, $"{key}:StallTimeout", c.StallTimeout, "a positive time span");
-            Check(!string.IsNullOrWhiteSpace(c.FfmpegPath), $"{key}:FfmpegPath", c.FfmpegPath, "the ffmpeg program (name on PATH or a path)");
-        }
-
-        var d = options.Detection;
-        Check(d.Detector is "auto" or "yolox" or "hog", "Detection:Detector", d.Detector, "auto, yolox or hog");
-        if (d.Detector == "yolox")
-        {
-            Check(File.Exists(d.ModelPath), "Detection:ModelPath", d.ModelPath, "an existing YOLOX ONNX file (or Detector auto/hog)");
-        }
-
-        Check(d.MinScore is > 0 and < 1, "Detection:MinScore", d.MinScore, "between 0 and 1");
-        Check(d.FpsPerCamera is > 0 and <= 240, "Detection:FpsPerCamera", d.FpsPerCamera, "above 0, at most 240");
-        Check(d.BatchSize is >= 1 and <= 64, "Detection:BatchSize", d.BatchSize, "1 to 64");
-        Check(d.BatchWaitMs is >= 0 and <= 1000, "Detection:BatchWaitMs", d.BatchWaitMs, "0 to 1000");
-        Check(d.QueueCapacity is >= 1 and <= 1024, "Detection:QueueCapacity", d.QueueCapacity, "1 to 1024");
-        Check(d.Threads is >= 0 and <= 256, "Detection:Threads", d.Threads, "0 (automatic) to 256");
-
-        var t = options.Tracking;
-        Check(t.LostAfterSeconds is > 0 and <= 60, "Tracking:LostAfterSeconds", t.LostAfterSeconds, "above 0, at most 60");
-        Check(t.MinFrames is >= 1 and <= 1000, "Tracking:MinFrames", t.MinFrames, "1 to 1000");
-        Check(t.SamplesPerTracklet is >= 1 and <= 32, "Tracking:SamplesPerTracklet", t.SamplesPerTracklet, "1 to 32");
-        Check(t.QueueCapacity is >= 1 and <= 1024, "Tracking:QueueCapacity", t.QueueCapacity, "1 to 1024");
-
-        var e = options.Encoder;
-        if (!DefaultEncoderModel.IsKeyword(e.ModelPath))
-        {
-            Check(File.Exists(e.ModelPath), "Encoder:ModelPath", e.ModelPath, "an existing encoder model file, 'default' (or empty: the shipped trained model) or 'untrained'");
-        }
-
-        Check(e.Device is "cpu" or "cuda" or "auto", "Encoder:Device", e.Device, "cpu, cuda or auto");
-        Check(e.BatchSize is >= 1 and <= 1024, "Encoder:BatchSize", e.BatchSize, "1 to 1024");
-        Check(e.QueueCapacity is >= 1 and <= 4096, "Encoder:QueueCapacity", e.QueueCapacity, "1 to 4096");
-        Check(e.CpuThreads is >= 0 and <= 256, "Encoder:CpuThreads", e.CpuThreads, "0 (automatic) to 256");
-
-        var s = options.Store;
-        Check(s.Kind is "embedded" or "qdrant", "Store:Kind", s.Kind, "embedded or qdrant");
-        if (s.Kind == "embedded")
-        {
-            Check(!string.IsNullOrWhiteSpace(s.Path), "Store:Path", s.Path, "a file path for the embedded store");
-        }
-        else
-        {
-            Check(Uri.TryCreate(s.QdrantUrl, UriKind.Absolute, out var u) && u.Scheme is "http" or "https",
-                "Store:QdrantUrl", s.QdrantUrl, "an http(s) URL of the Qdrant gRPC port");
-            Check(!string.IsNullOrWhiteSpace(s.Collection), "Store:Collection", s.Collection, "a collection name");
-        }
-
-        Check(s.RetentionDays is >= 0 and <= 36500, "Store:RetentionDays", s.RetentionDays, "0 (keep) to 36500");
-
-        var l = options.Linking;
-        Check(l.MinScore is >= -1 and <= 1, "Linking:MinScore", l.MinScore, "-1 to 1 (cosine similarity)");
-        Check(l.DefaultK is >= 1 and <= 1000, "Linking:DefaultK", l.DefaultK, "1 to 1000");
-        Check(l.AutoLinkScore is >= -1 and <= 1, "Linking:AutoLinkScore", l.AutoLinkScore, "-1 to 1 (cosine similarity)");
-
-        var h = options.Http;
-        Check(System.Net.IPAddress.TryParse(h.Address, out _) || h.Address == "localhost", "Http:Address", h.Address,
-            "an IP address such as 127.0.0.1 (0.0.0.0 listens on every interface)");
-        Check(h.Port is >= 0 and <= 65535, "Http:Port", h.Port, "0 (any free port) to 65535");
-        if (h.ApiKey is not null)
-        {
-            // The key itself is never echoed back: only its length.
-            Check(h.ApiKey.Length >= 16, "Http:ApiKey", $"<{h.ApiKey.Length} characters>", "at least 16 characters, or absent for no key");
-        }
-
-        Check(h.MaxUploadBytes is >= 1024 and <= 64 * 1024 * 1024, "Http:MaxUploadBytes", h.MaxUploadBytes, "1024 to 67108864");
-        Check(h.MaxUploadImages is >= 1 and <= 64, "Http:MaxUploadImages", h.MaxUploadImages, "1 to 64");
-    }
-
-    private static void Check(bool ok, string key, object? value, string expected)
-    {
-        if (!ok)
-        {
-            var shown = value switch
+            catch (ArgumentException e)
             {
-                null => "(absent)",
-                IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-                _ => value.ToString(),
-            };
-            throw new ConfigurationException($"configuration key {key} has the bad value '{shown}': expected {expected}");
+                return ValidateOptionsResult.Fail($"configuration key {e.Message}");
+            }
         }
     }
 }

@@ -323,14 +323,14 @@ internal static class ApiEndpoints
     {
         query = null;
         bad = Results.Empty;
-        if (!TryInt(q, "k", service.Linking.DefaultK, 1, 1000, out var k, out var b) ||
+        if (!TryInt(q, "k", service.WhereElse.K, 1, 1000, out var k, out var b) ||
             !TryTime(q, "from", out var from, out b) || !TryTime(q, "to", out var to, out b))
         {
             bad = b!;
             return false;
         }
 
-        var minScore = service.Linking.MinScore;
+        var minScore = service.WhereElse.MinSimilarity;
         var ms = q["minScore"].ToString();
         if (!string.IsNullOrEmpty(ms) &&
             (!float.TryParse(ms, NumberStyles.Float, CultureInfo.InvariantCulture, out minScore) || minScore is < -1 or > 1 || float.IsNaN(minScore)))

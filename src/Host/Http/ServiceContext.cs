@@ -1,5 +1,6 @@
 using ReId.Host.Configuration;
 using ReId.Host.Pipeline;
+using ReId.Search;
 
 namespace ReId.Host.Http;
 
@@ -9,15 +10,15 @@ internal sealed class ServiceContext(
     PipelineMetrics metrics,
     ISightingRepository store,
     EmbedderSlot embedder,
-    LinkingSection linking,
-    HttpSection http)
+    WhereElseDefaults whereElse,
+    HttpOptions http)
 {
     public IReadOnlyList<CameraStatus> Cameras => cameras();
     public PipelineMetrics Metrics { get; } = metrics;
     public ISightingRepository Store { get; } = store;
     public EmbedderSlot Embedder { get; } = embedder;
-    public LinkingSection Linking { get; } = linking;
-    public HttpSection Http { get; } = http;
+    public WhereElseDefaults WhereElse { get; } = whereElse;
+    public HttpOptions Http { get; } = http;
 
     /// <summary>Set when the pipeline stopped for good; /healthz then reports it.</summary>
     public string? PipelineError { get; set; }

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging;
-using ReId.Host.Configuration;
+using ReId.ReidEncoder;
 using ReId.Host.Pipeline.Adapters;
 
 namespace ReId.Host.Pipeline;
@@ -13,9 +13,9 @@ internal sealed partial class ModelWatcher : IDisposable
 {
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(1);
 
-    private readonly EncoderSection _section;
+    private readonly ReidEncoderOptions _section;
     private readonly ILoggerFactory _loggerFactory;
-    private readonly Func<EncoderSection, ILoggerFactory, ITrackletEmbedder> _factory;
+    private readonly Func<ReidEncoderOptions, ILoggerFactory, ITrackletEmbedder> _factory;
     private readonly EmbedderSlot _slot;
     private readonly SearchRepository _repository;
     private readonly ILogger _logger;
@@ -25,7 +25,7 @@ internal sealed partial class ModelWatcher : IDisposable
     private Timer? _debounce;
 
     public ModelWatcher(
-        EncoderSection section, ILoggerFactory loggerFactory, Func<EncoderSection, ILoggerFactory, ITrackletEmbedder> factory,
+        ReidEncoderOptions section, ILoggerFactory loggerFactory, Func<ReidEncoderOptions, ILoggerFactory, ITrackletEmbedder> factory,
         EmbedderSlot slot, SearchRepository repository, CancellationToken cancellationToken)
     {
         _section = section;
@@ -35,7 +35,7 @@ internal sealed partial class ModelWatcher : IDisposable
         _repository = repository;
         _logger = loggerFactory.CreateLogger<ModelWatcher>();
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var full = Path.GetFullPath(section.ModelPath);
+        var full = Path.GetFullPath(section.ModelPath ?? "");
         _watcher = new FileSystemWatcher(Path.GetDirectoryName(full)!, Path.GetFileName(full))
         {
             NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.FileName | NotifyFilters.CreationTime,
@@ -70,7 +70,7 @@ internal sealed partial class ModelWatcher : IDisposable
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                LogReloadFailed(_section.ModelPath, old, e.Message);
+                LogReloadFailed(_section.ModelPath ?? "", old, e.Message);
                 return false;
             }
 

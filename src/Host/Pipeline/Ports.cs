@@ -93,7 +93,7 @@ internal sealed record WhereElseQuery(int K, IReadOnlyList<string>? Cameras, Dat
 
 internal sealed record IdentityRecord(string Id, IReadOnlyList<string> SightingIds, IReadOnlyList<string> Cameras, DateTimeOffset FirstSeen, DateTimeOffset LastSeen);
 
-internal sealed record NewSighting(Tracklet Tracklet, float[] Embedding, string ModelVersion, bool KeepCrops);
+internal sealed record NewSighting(Tracklet Tracklet, float[] Embedding, string ModelVersion);
 
 /// <summary>The sighting store as the service uses it.</summary>
 internal interface ISightingRepository : IAsyncDisposable

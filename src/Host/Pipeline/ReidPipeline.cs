@@ -2,18 +2,6 @@ using Microsoft.Extensions.Logging;
 
 namespace ReId.Host.Pipeline;
 
-internal sealed record PipelineSettings(
-    double DetectionFpsPerCamera = 8,
-    int DetectionBatchSize = 4,
-    TimeSpan DetectionBatchWait = default,
-    int DetectionQueueCapacity = 16,
-    int TrackingQueueCapacity = 16,
-    int EncoderBatchSize = 8,
-    int EncoderQueueCapacity = 64,
-    bool KeepCrops = true,
-    int MaxRestarts = 3,
-    bool Lossless = false);
-
 /// <summary>A stage failed more often than it may be restarted; the pipeline stopped.</summary>
 internal sealed class PipelineFailedException(string stage, Exception inner)
     : Exception($"pipeline stage '{stage}' failed and was not restarted again: {inner.Message}", inner)
@@ -25,7 +13,8 @@ internal sealed class PipelineFailedException(string stage, Exception inner)
 /// cameras -> detection (batched across cameras) -> a tracker per camera -> encoder -> store, joined by bounded
 /// queues. One token stops everything; a failing stage is restarted a few times, then stops the pipeline with
 /// <see cref="PipelineFailedException"/>. With file cameras the pipeline ends once every camera ended and
-/// every queue is drained.
+/// every queue is drained. <c>lossless</c> (every camera a file read fast): every stage waits for the next instead
+/// of dropping.
 /// </summary>
 internal sealed partial class ReidPipeline
 {
@@ -34,13 +23,15 @@ internal sealed partial class ReidPipeline
     private readonly Func<string, ICameraTracker> _trackerFactory;
     private readonly EmbedderSlot _embedder;
     private readonly ISightingRepository _store;
-    private readonly PipelineSettings _settings;
+    private readonly PipelineOptions _settings;
+    private readonly bool _lossless;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
 
     public ReidPipeline(
         IReadOnlyList<ICameraSource> cameras, IFrameDetector detector, Func<string, ICameraTracker> trackerFactory,
-        EmbedderSlot embedder, ISightingRepository store, PipelineSettings settings, ILogger logger, TimeProvider? time = null)
+        EmbedderSlot embedder, ISightingRepository store, PipelineOptions settings, ILogger logger, TimeProvider? time = null,
+        bool lossless = false)
     {
         _cameras = cameras;
         _detector = detector;
@@ -48,6 +39,7 @@ internal sealed partial class ReidPipeline
         _embedder = embedder;
         _store = store;
         _settings = settings;
+        _lossless = lossless;
         _logger = logger;
         _time = time ?? TimeProvider.System;
     }
@@ -81,7 +73,7 @@ internal sealed partial class ReidPipeline
         var token = stop.Token;
         // Live cameras: a stage that falls behind drops the oldest frames. Recorded footage read fast (lossless):
         // every stage waits for the next, so the cameras go as fast as the slowest stage and nothing is dropped.
-        var dropOldest = !_settings.Lossless;
+        var dropOldest = !_lossless;
         var detectQueue = new StageQueue<Envelope>(_settings.DetectionQueueCapacity, dropOldest, Metrics.Detection);
         var trackQueues = _cameras.ToDictionary(
             c => c.Id, _ => new StageQueue<Detected>(_settings.TrackingQueueCapacity, dropOldest, Metrics.Tracking), StringComparer.Ordinal);
@@ -228,6 +220,16 @@ internal sealed partial class ReidPipeline
                 {
                     break;
                 }
+                catch
+                {
+                    // Stopped while the batch filled: its frames go back to their pools.
+                    foreach (var queued in batch)
+                    {
+                        queued.Dispose();
+                    }
+
+                    throw;
+                }
             }
 
             if (batch.Count == 0)
@@ -324,7 +326,7 @@ internal sealed partial class ReidPipeline
             {
                 var f = usable[i];
                 Metrics.Store.CountIn();
-                await _store.AddAsync(new NewSighting(f.Tracklet, embeddings[i], version, _settings.KeepCrops), cancellationToken).ConfigureAwait(false);
+                await _store.AddAsync(new NewSighting(f.Tracklet, embeddings[i], version), cancellationToken).ConfigureAwait(false);
                 Metrics.Store.CountOut();
                 PipelineMetrics.Add(Metrics.Sightings, f.Tracklet.CameraId);
                 Metrics.FrameToSighting.Record(_time.GetElapsedTime(f.Arrived).TotalMilliseconds);

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using ReId.Detection;
 using ReId.Host.Configuration;
 using ReId.Host.Http;
+using ReId.ReidEncoder;
 using ReId.Host.Pipeline.Adapters;
 using ReId.Search;
 using ReId.Tracking;
@@ -19,7 +20,7 @@ internal sealed partial class ReidService : IAsyncDisposable
     private WebServer? _web;
 
     private ReidService(
-        ServiceOptions options, ILoggerFactory loggerFactory, List<ICameraSource> cameras, IFrameDetector detector,
+        ServiceSettings options, ILoggerFactory loggerFactory, List<ICameraSource> cameras, IFrameDetector detector,
         EmbedderSlot embedder, SearchRepository repository, TimeProvider time)
     {
         Options = options;
@@ -29,27 +30,13 @@ internal sealed partial class ReidService : IAsyncDisposable
         _detector = detector;
         Embedder = embedder;
         _repository = repository;
-        var tracking = options.Tracking;
-        var trackerOptions = new TrackerOptions
-        {
-            LostTrackBuffer = TimeSpan.FromSeconds(tracking.LostAfterSeconds),
-            SampleChunks = tracking.SamplesPerTracklet,
-            // Only a track's final tracklet is stored; the periodic ones are not needed.
-            EmitInterval = TimeSpan.FromDays(1),
-        };
-        trackerOptions.Validate();
         Pipeline = new ReidPipeline(
-            cameras, detector, id => new TrackerAdapter(TrackerRegistry.Create(id, trackerOptions), tracking.MinFrames),
-            embedder, repository,
-            new PipelineSettings(
-                options.Detection.FpsPerCamera, options.Detection.BatchSize, TimeSpan.FromMilliseconds(options.Detection.BatchWaitMs),
-                options.Detection.QueueCapacity, tracking.QueueCapacity, options.Encoder.BatchSize, options.Encoder.QueueCapacity,
-                options.Store.KeepCrops, Lossless: options.Cameras.Count > 0 && options.Cameras.All(CameraAdapter.IsFastFile)),
-            loggerFactory.CreateLogger<ReidPipeline>(), time);
-        Context = new ServiceContext(() => [.. _cameras.Select(c => c.Status)], Pipeline.Metrics, repository, embedder, options.Linking, options.Http);
+            cameras, detector, id => new TrackerAdapter(TrackerRegistry.Create(id, options.Tracking)),
+            embedder, repository, options.Pipeline, loggerFactory.CreateLogger<ReidPipeline>(), time, options.Lossless);
+        Context = new ServiceContext(() => [.. _cameras.Select(c => c.Status)], Pipeline.Metrics, repository, embedder, options.Search.WhereElse, options.Http);
     }
 
-    public ServiceOptions Options { get; }
+    public ServiceSettings Options { get; }
     public ILoggerFactory LoggerFactory { get; }
     public ReidPipeline Pipeline { get; }
     public ServiceContext Context { get; }
@@ -60,7 +47,7 @@ internal sealed partial class ReidService : IAsyncDisposable
 
     /// <summary>Builds every part; a part that cannot start throws with a message that names the cause.</summary>
     public static ReidService Create(
-        ServiceOptions options, ILoggerFactory loggerFactory, Func<EncoderSection, ILoggerFactory, ITrackletEmbedder> encoderFactory,
+        ServiceSettings options, ILoggerFactory loggerFactory, Func<ReidEncoderOptions, ILoggerFactory, ITrackletEmbedder> encoderFactory,
         TimeProvider? time = null)
     {
         time ??= TimeProvider.System;
@@ -74,12 +61,11 @@ internal sealed partial class ReidService : IAsyncDisposable
                 cameras.Add(new CameraAdapter(c, loggerFactory, time));
             }
 
-            detector = CreateDetector(options.Detection, loggerFactory);
+            detector = new DetectorAdapter(DetectorRegistry.Create(options.Detection, loggerFactory));
             embedder = new EmbedderSlot(encoderFactory(options.Encoder, loggerFactory));
-            var store = OpenStore(options.Store, loggerFactory, time);
+            var store = options.Search.OpenStore(time, loggerFactory);
             var slot = embedder;
-            var repository = new SearchRepository(store, new LinkingOptions { MinSimilarity = options.Linking.AutoLinkScore }.Validated(),
-                () => slot.ModelVersion, time, loggerFactory);
+            var repository = new SearchRepository(store, options.Search, () => slot.ModelVersion, time, loggerFactory);
             return new ReidService(options, loggerFactory, cameras, detector, embedder, repository, time);
         }
         catch
@@ -94,37 +80,6 @@ internal sealed partial class ReidService : IAsyncDisposable
 
             throw;
         }
-    }
-
-    internal static IFrameDetector CreateDetector(DetectionSection d, ILoggerFactory loggerFactory)
-    {
-        // "auto" asks for YOLOX; the registry itself falls back to HOG (and says so) when the model file is absent.
-        var options = new DetectorOptions
-        {
-            Detector = d.Detector == "auto" ? "yolox" : d.Detector,
-            ModelPath = d.ModelPath,
-            ScoreThreshold = d.MinScore,
-            MaxBatch = d.BatchSize,
-            IntraOpThreads = d.Threads > 0 ? d.Threads : ServiceOptions.ShareOfCores(),
-        };
-        return new DetectorAdapter(DetectorRegistry.Create(options, loggerFactory));
-    }
-
-    internal static ISightingStore OpenStore(StoreSection s, ILoggerFactory loggerFactory, TimeProvider time)
-    {
-        if (s.Kind == "qdrant")
-        {
-            return QdrantSightingStore.Connect(new QdrantStoreOptions
-            {
-                Url = new Uri(s.QdrantUrl),
-                ApiKey = Environment.GetEnvironmentVariable("REID_QDRANT_API_KEY"),
-                CollectionPrefix = s.Collection,
-                SideStorePath = Path.Combine(s.Path, "qdrant-side.db"),
-            }.Validated(), time, loggerFactory);
-        }
-
-        Directory.CreateDirectory(s.Path);
-        return EmbeddedSightingStore.Open(s.Path);
     }
 
     /// <summary>Runs the pipeline until its sources end or it is stopped; a failure is kept for /healthz.</summary>
@@ -164,7 +119,7 @@ internal sealed partial class ReidService : IAsyncDisposable
     }
 
     /// <summary>Loads a changed encoder model file into the running service (new sightings carry its version).</summary>
-    public void WatchEncoderModel(Func<EncoderSection, ILoggerFactory, ITrackletEmbedder> encoderFactory, CancellationToken cancellationToken = default)
+    public void WatchEncoderModel(Func<ReidEncoderOptions, ILoggerFactory, ITrackletEmbedder> encoderFactory, CancellationToken cancellationToken = default)
     {
         if (!Options.Encoder.WatchModelFile || ReId.ReidEncoder.DefaultEncoderModel.IsKeyword(Options.Encoder.ModelPath))
         {
@@ -174,23 +129,19 @@ internal sealed partial class ReidService : IAsyncDisposable
         _watcher = new ModelWatcher(Options.Encoder, LoggerFactory, encoderFactory, Embedder, _repository, cancellationToken);
     }
 
-    /// <summary>With <c>Store:RetentionDays</c> set, deletes older sightings (and their crops) now and every hour.</summary>
+    /// <summary>Deletes sightings and kept crops older than Search:Retention's ages, now and every Search:Retention:Interval.</summary>
     public async Task RunRetentionAsync(TimeProvider? time = null, CancellationToken cancellationToken = default)
     {
-        if (Options.Store.RetentionDays <= 0)
-        {
-            return;
-        }
-
-        var age = TimeSpan.FromDays(Options.Store.RetentionDays);
-        var retention = new Retention(_repository.Store, new RetentionOptions { SightingMaxAge = age, CropMaxAge = age }, time ?? TimeProvider.System);
+        time ??= TimeProvider.System;
+        var options = Options.Search.Retention;
+        var retention = new Retention(_repository.Store, options, time);
         try
         {
             while (!cancellationToken.IsCancellationRequested)
             {
                 var purged = await retention.PurgeAsync(cancellationToken).ConfigureAwait(false);
-                LogPurged(purged.Sightings, purged.Crops, Options.Store.RetentionDays);
-                await Task.Delay(TimeSpan.FromHours(1), time ?? TimeProvider.System, cancellationToken).ConfigureAwait(false);
+                LogPurged(purged.Sightings, purged.Crops, options.SightingMaxAge, options.CropMaxAge);
+                await Task.Delay(options.Interval, time, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -219,8 +170,8 @@ internal sealed partial class ReidService : IAsyncDisposable
     [LoggerMessage(EventId = 10, Level = LogLevel.Critical, Message = "the pipeline stopped: {Error}")]
     private partial void LogPipelineFailed(string error);
 
-    [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "retention: {Sightings} sightings and {Crops} crops older than {Days} days deleted")]
-    private partial void LogPurged(int sightings, int crops, double days);
+    [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "retention: {Sightings} sightings older than {SightingMaxAge} and {Crops} crops older than {CropMaxAge} deleted")]
+    private partial void LogPurged(int sightings, int crops, TimeSpan sightingMaxAge, TimeSpan cropMaxAge);
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "listening on {Address} ({Key})")]
     private partial void LogListening(string address, string key);

@@ -1,7 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
-using ReId.Host.Configuration;
 using ReId.Ingest;
 
 namespace ReId.Host.Pipeline.Adapters;
@@ -11,10 +10,10 @@ internal sealed class CameraAdapter : ICameraSource
 {
     private readonly Camera _camera;
 
-    public CameraAdapter(CameraSection section, ILoggerFactory loggerFactory, TimeProvider? time = null)
+    public CameraAdapter(CameraOptions options, ILoggerFactory loggerFactory, TimeProvider? time = null)
     {
-        Options = ToOptions(section);
-        _camera = new Camera(Options, loggerFactory.CreateLogger<Camera>(), time);
+        Options = options;
+        _camera = new Camera(options, loggerFactory.CreateLogger<Camera>(), time);
         Frames = new MappedReader(_camera.Frames);
     }
 
@@ -32,30 +31,6 @@ internal sealed class CameraAdapter : ICameraSource
             return new Pipeline.CameraStatus(s.CameraId, Enum.Parse<Pipeline.CameraState>(s.State.ToString()), s.Url, s.FramesDelivered, s.FramesDropped, s.Reconnects, s.Fps, s.LastError);
         }
     }
-
-    public static CameraOptions ToOptions(CameraSection c) => new()
-    {
-        Id = c.Id,
-        Url = c.Url,
-        Transport = c.Transport == "udp" ? RtspTransport.Udp : RtspTransport.Tcp,
-        Width = c.Width,
-        Height = c.Height,
-        Fps = c.Fps,
-        FilePace = c.Pace == "fast" ? FilePace.Fast : FilePace.Realtime,
-        Loop = c.Loop,
-        StartTime = c.StartTime,
-        QueueCapacity = c.QueueCapacity,
-        ReconnectInitialDelay = c.ReconnectInitialDelay,
-        ReconnectMaxDelay = c.ReconnectMaxDelay,
-        ConnectTimeout = c.ConnectTimeout,
-        StallTimeout = c.StallTimeout,
-        FfmpegPath = c.FfmpegPath,
-        // Recorded footage read fast waits for the pipeline instead of dropping frames; live cameras never wait.
-        WhenQueueFull = IsFastFile(c) ? QueueFullMode.Wait : QueueFullMode.DropOldest,
-    };
-
-    /// <summary>A file camera read as fast as it decodes: processed without dropping a frame.</summary>
-    public static bool IsFastFile(CameraSection c) => c.Pace == "fast" && !Configuration.ConfigurationLoader.IsNetworkUrl(c.Url);
 
     public Task RunAsync(CancellationToken cancellationToken = default) => _camera.RunAsync(cancellationToken);
 

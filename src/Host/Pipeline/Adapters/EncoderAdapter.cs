@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using ReId.Host.Configuration;
 using ReId.ReidEncoder;
 
 namespace ReId.Host.Pipeline.Adapters;
@@ -24,24 +23,25 @@ internal sealed partial class EncoderAdapter(TrackletEncoder encoder, bool flipA
     /// Loads the configured model on the configured device: a model file, "untrained", or (empty, "default") the
     /// trained model shipped beside the program, falling back to the untrained default with a warning when absent.
     /// </summary>
-    public static EncoderAdapter Create(EncoderSection section, ILoggerFactory loggerFactory)
+    public static EncoderAdapter Create(ReidEncoderOptions configured, ILoggerFactory loggerFactory)
     {
-        var choice = DefaultEncoderModel.Resolve(section.ModelPath);
+        ArgumentNullException.ThrowIfNull(configured);
+        var choice = DefaultEncoderModel.Resolve(configured.ModelPath);
         var logger = loggerFactory.CreateLogger<EncoderAdapter>();
         if (choice.IsFallback)
         {
             LogFallback(logger, choice.Description);
         }
 
-        var options = new ReidEncoderOptions
+        // The service's keywords resolved to a file (or none: the untrained default); CPU threads 0 is half the cores
+        // here, so that the detector and the encoder do not slow each other down.
+        var options = configured with
         {
-            Device = section.Device,
             ModelPath = choice.Path,
-            MaxBatchTracklets = section.BatchSize,
-            CpuThreads = section.CpuThreads > 0 ? section.CpuThreads : ServiceOptions.ShareOfCores(),
+            CpuThreads = configured.CpuThreads > 0 ? configured.CpuThreads : CpuShare.Half(),
         };
         options.Validate();
-        var adapter = new EncoderAdapter(new TrackletEncoder(options, loggerFactory.CreateLogger<TrackletEncoder>()), section.FlipAverage, choice.Description);
+        var adapter = new EncoderAdapter(new TrackletEncoder(options, loggerFactory.CreateLogger<TrackletEncoder>()), configured.FlipAverage, choice.Description);
         LogModel(logger, adapter.ModelDescription);
         return adapter;
     }

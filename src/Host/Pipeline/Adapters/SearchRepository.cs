@@ -21,11 +21,15 @@ internal sealed class SearchRepository : ISightingRepository
     private readonly HashSet<string> _models = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
-    public SearchRepository(ISightingStore store, LinkingOptions linking, Func<string> currentModelVersion, TimeProvider? time = null, ILoggerFactory? loggerFactory = null)
+    private readonly bool _keepCrops;
+
+    public SearchRepository(ISightingStore store, SearchOptions options, Func<string> currentModelVersion, TimeProvider? time = null, ILoggerFactory? loggerFactory = null)
     {
+        ArgumentNullException.ThrowIfNull(options);
         _store = store;
         _time = time ?? TimeProvider.System;
-        _linker = new IdentityLinker(store, linking, _time, loggerFactory?.CreateLogger<IdentityLinker>());
+        _keepCrops = options.KeepCrops;
+        _linker = new IdentityLinker(store, options.Linking, _time, loggerFactory?.CreateLogger<IdentityLinker>());
         _whereElse = new WhereElseSearch(store);
         _currentModel = currentModelVersion;
     }
@@ -64,7 +68,7 @@ internal sealed class SearchRepository : ISightingRepository
                 [.. t.Samples.Select(s => new ReId.Search.SightingSample(s.Time, new ReId.Search.Box(s.Box.X, s.Box.Y, s.Box.W, s.Box.H)))],
                 t.ThumbnailJpeg.Length > 0 ? t.ThumbnailJpeg : null)],
             cancellationToken).ConfigureAwait(false);
-        if (sighting.KeepCrops)
+        if (_keepCrops)
         {
             var crops = t.Samples.Where(s => s.Crop is { Width: KeptCrop.Width, Height: KeptCrop.Height })
                 .Select(s => new KeptCrop(s.Time, s.Crop!.Bgr)).ToList();

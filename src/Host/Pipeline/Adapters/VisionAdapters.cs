@@ -22,9 +22,9 @@ internal sealed class DetectorAdapter(IPersonDetector detector) : IFrameDetector
 
 /// <summary>
 /// One camera's tracker from the Tracking stage. Only final tracklets (the track ended) become sightings, so a
-/// person is stored once per track; tracks matched in fewer than <c>minFrames</c> frames are dropped as noise.
+/// person is stored once per track (the tracker drops tracks shorter than Tracking:MinFrames).
 /// </summary>
-internal sealed class TrackerAdapter(ITracker tracker, int minFrames) : ICameraTracker
+internal sealed class TrackerAdapter(ITracker tracker) : ICameraTracker
 {
     public IReadOnlyList<Pipeline.Tracklet> Update(IFrame frame, IReadOnlyList<DetectedPerson> detections)
     {
@@ -37,7 +37,7 @@ internal sealed class TrackerAdapter(ITracker tracker, int minFrames) : ICameraT
     public IReadOnlyList<Pipeline.Tracklet> Flush() => Convert(tracker.Flush());
 
     private List<Pipeline.Tracklet> Convert(IReadOnlyList<ReId.Tracking.Tracklet> tracklets) =>
-        [.. tracklets.Where(t => t.IsFinal && t.Quality.FramesMatched >= minFrames && t.Samples.Count > 0).Select(t => new Pipeline.Tracklet(
+        [.. tracklets.Where(t => t.IsFinal && t.Samples.Count > 0).Select(t => new Pipeline.Tracklet(
             t.CameraId, t.TrackId, t.FirstSeen, t.LastSeen,
             [.. t.Samples.Select(s => new Pipeline.TrackletSample(s.Time, new Box(s.Box.X, s.Box.Y, s.Box.Width, s.Box.Height),
                 new Crop(s.Crop.ToArray(), ReId.Tracking.TrackletSample.CropWidth, ReId.Tracking.TrackletSample.CropHeight)))],

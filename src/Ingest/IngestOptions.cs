@@ -1,0 +1,56 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace ReId.Ingest;
+
+/// <summary>The service's cameras: the configuration's <c>Cameras</c> list.</summary>
+public sealed class IngestOptions
+{
+    /// <summary>The configuration section (a list).</summary>
+    public const string SectionName = "Cameras";
+
+    /// <summary>Every camera, in configuration order.</summary>
+    public List<CameraOptions> Cameras { get; } = [];
+}
+
+/// <summary>Checks the camera list: every camera's values, unique ids, existing files.</summary>
+internal sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
+{
+    public ValidateOptionsResult Validate(string? name, IngestOptions options)
+    {
+        var errors = new OptionErrors();
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < options.Cameras.Count; i++)
+        {
+            var camera = options.Cameras[i];
+            var key = $"{IngestOptions.SectionName}:{i}";
+            camera.Validate(errors, key);
+            errors.Check(ids.Add(camera.Id), $"{key}:Id", camera.Id, "a camera id used only once");
+            if (!string.IsNullOrWhiteSpace(camera.Url) && !camera.Url.Contains("://", StringComparison.Ordinal))
+            {
+                errors.Check(File.Exists(camera.Url), $"{key}:Url", camera.Url, "an existing video file (or an rtsp:// URL)");
+            }
+        }
+
+        return errors.ToResult();
+    }
+}
+
+/// <summary>Registers the Ingest stage.</summary>
+public static class IngestServiceCollectionExtensions
+{
+    /// <summary>
+    /// Binds <see cref="IngestOptions"/> from the <c>Cameras</c> list of <paramref name="configuration"/> (unknown
+    /// keys are errors) and validates it once, at start.
+    /// </summary>
+    public static OptionsBuilder<IngestOptions> AddIngest(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var section = configuration.GetSection(IngestOptions.SectionName);
+        services.AddSingleton<IValidateOptions<IngestOptions>, IngestOptionsValidator>();
+        return services.AddOptions<IngestOptions>()
+            .Configure(o => section.Bind(o.Cameras, b => b.ErrorOnUnknownConfiguration = true))
+            .ValidateOnStart();
+    }
+}
