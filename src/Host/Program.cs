@@ -15,4 +15,8 @@ BenchCommand.AddSubcommand(root, BenchTrackCommand.Create());
 BenchCommand.AddSubcommand(root, BenchEncodeCommand.Create());
 BenchCommand.AddSubcommand(root, BenchRankCommand.Create());
 BenchCommand.AddSubcommand(root, BenchPipelineCommand.Create());
-return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+
+// Ctrl+C and SIGTERM: a graceful stop within Pipeline:ShutdownTimeout, not System.CommandLine's fixed 2 s.
+using var shutdown = new ShutdownSignal();
+ShutdownSignal.Current = shutdown;
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, shutdown.Token).ConfigureAwait(false);

@@ -20,7 +20,9 @@ internal static class CommandSupport
     {
         try
         {
-            return ConfigurationLoader.Load(path);
+            var settings = ConfigurationLoader.Load(path);
+            ShutdownSignal.Current?.Timeout = settings.Pipeline.ShutdownTimeout;
+            return settings;
         }
         catch (ConfigurationException e)
         {

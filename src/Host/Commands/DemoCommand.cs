@@ -47,6 +47,7 @@ internal static class DemoCommand
             await SampleCameras.MakeChangedCopyAsync(video, b, parse.GetValue(seconds), cancellationToken).ConfigureAwait(false);
             var options = DemoOptions(a, b, Path.Combine(work, "data"), parse.GetValue(detector)!, parse.GetValue(port));
             ConfigurationLoader.Validate(options);
+            ShutdownSignal.Current?.Timeout = options.Pipeline.ShutdownTimeout;
             if (options.Detection.Detector != "hog" && !File.Exists(options.Detection.ModelPath))
             {
                 Console.WriteLine($"reid demo: the YOLOX model {options.Detection.ModelPath} is absent: detecting with OpenCV's HOG people detector instead " +
