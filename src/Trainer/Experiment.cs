@@ -16,6 +16,12 @@ internal sealed record DataOptions
     /// <summary>Keep the last N identities for validation (0: use the dataset's own train/test parts).</summary>
     public int ValidationLast { get; init; }
 
+    /// <summary>
+    /// Train on every identity, the validation ones (--validation-last) included: for the final model once the
+    /// recipe is fixed; its figures are then on seen identities and say so.
+    /// </summary>
+    public bool TrainOnValidation { get; init; }
+
     /// <summary>Drop the training identities: each tracklet its own pseudo-identity (site retraining without labels).</summary>
     public bool Unlabeled { get; init; }
 
@@ -60,6 +66,9 @@ internal sealed class Experiment : IDisposable
 
     public EvaluationSplit Evaluation { get; }
 
+    /// <summary>True when the evaluated identities were trained on too (<see cref="DataOptions.TrainOnValidation"/>).</summary>
+    public bool TrainedOnEvaluation { get; init; }
+
     /// <summary>What was trained on and evaluated on, for the model file's description.</summary>
     public string Description { get; }
 
@@ -100,6 +109,13 @@ internal sealed class Experiment : IDisposable
             description = $"{set.Layout} '{options.Data}': all {set.IdentityCount} identities";
         }
 
+        if (forTraining && options.TrainOnValidation)
+        {
+            if (options.ValidationLast <= 0) throw new DatasetException("Training on the validation identities needs --validation-last N.");
+            train = set;
+            description = $"{set.Layout} '{options.Data}': all {set.IdentityCount} identities for training; figures on the last {test.IdentityCount}, which were trained on (seen identities)";
+        }
+
         if (forTraining)
         {
             train.EnsureTrainable("Training");
@@ -113,11 +129,12 @@ internal sealed class Experiment : IDisposable
         }
 
         test.EnsureTrainable("Evaluation");
-        // the whole dataset is cached (not only the parts used now), so train, eval and ablation share one cache
-        var all = set;
+        // for training the whole dataset is cached (not only the parts used now), so train and ablation share one
+        // cache; evaluating needs only the evaluated frames
+        var all = forTraining ? set : test;
         string? file = options.CacheDirectory is null
             ? null
-            : Path.Combine(options.CacheDirectory, $"features-{set.Layout}-{Fnv(Path.GetFullPath(options.Data) + trunk.Id)}-v{options.Views}-s{options.Seed}.bin");
+            : Path.Combine(options.CacheDirectory, $"features-{set.Layout}-{Fnv(Path.GetFullPath(options.Data) + trunk.Id)}-v{options.Views}-s{options.Seed}{(forTraining ? "" : $"-eval{options.ValidationLast}")}.bin");
         int views = options.Views;
         var started = DateTime.UtcNow;
         int lastPercent = -1;
@@ -163,16 +180,22 @@ internal sealed class Experiment : IDisposable
             }
         }
 
-        return new Experiment(set, cache, cache.Resolve(train.Tracklets), new EvaluationSplit(testTracklets, [.. queries], [.. gallery]) { Sources = sources }, description);
+        return new Experiment(set, cache, cache.Resolve(train.Tracklets), new EvaluationSplit(testTracklets, [.. queries], [.. gallery]) { Sources = sources }, description)
+        {
+            TrainedOnEvaluation = forTraining && options.TrainOnValidation,
+        };
     }
 
     /// <summary>Embeds the evaluation tracklets with <paramref name="head"/> and scores them.</summary>
     public ReidMetrics Evaluate(DrsaHead head, int frames, Device device) => Evaluate(new TrainableEncoder(head), frames, device);
 
     /// <summary>Embeds the evaluation tracklets with <paramref name="encoder"/> (head and fine-tuned trunk blocks) and scores them.</summary>
-    public ReidMetrics Evaluate(TrainableEncoder encoder, int frames, Device device)
+    public ReidMetrics Evaluate(TrainableEncoder encoder, int frames, Device device) =>
+        Score(HeadTrainer.Embed(encoder, Cache, Evaluation.Tracklets, frames, device));
+
+    /// <summary>Scores one embedding per evaluation tracklet (in <see cref="EvaluationSplit.Tracklets"/> order).</summary>
+    public ReidMetrics Score(float[][] embeddings)
     {
-        var embeddings = HeadTrainer.Embed(encoder, Cache, Evaluation.Tracklets, frames, device);
         return Metrics.Evaluate(
             Evaluation.Queries, Evaluation.Gallery, embeddings,
             Evaluation.Tracklets.Select(t => t.Identity).ToArray(), Evaluation.Tracklets.Select(t => t.Camera).ToArray());

@@ -66,6 +66,8 @@ internal sealed class RecipeOptions
 
     public Option<bool> Neck { get; } = new("--bnneck") { Description = "BNNeck: batch normalisation between the final layer and the L2 normalisation (the triplet loss sees the features before it)." };
 
+    public Option<int> ValidateEvery { get; } = new("--validate-every") { Description = "Score the validation data after every N epochs (0: at the end only).", DefaultValueFactory = _ => 0 };
+
     public Option<double> WeightDecay { get; } = new("--weight-decay") { Description = "Weight decay.", DefaultValueFactory = _ => 5e-4 };
 
     public DrsaConfig BaseConfig(ParseResult parse) => new() { K = parse.GetValue(K), D = parse.GetValue(D), Neck = parse.GetValue(Neck) };
@@ -73,7 +75,7 @@ internal sealed class RecipeOptions
     public void AddTo(Command command)
     {
         foreach (var o in new Option[] { Seed, Epochs, Batch, Frames, LearningRate, Steps, RegularizerWeight, Stage1, Views, OimScale, OimMomentum, FixedInit, AttentionLearningRate, OimTable, K, D,
-                     FineTune, TrunkFrozenEpochs, TrunkLearningRate, Optimizer, Warmup, LabelSmoothing, TripletWeight, TripletMargin, Neck, WeightDecay })
+                     FineTune, TrunkFrozenEpochs, TrunkLearningRate, Optimizer, Warmup, LabelSmoothing, TripletWeight, TripletMargin, Neck, WeightDecay, ValidateEvery })
         {
             command.Options.Add(o);
         }
@@ -130,6 +132,7 @@ internal sealed class RecipeOptions
             TripletWeight = parse.GetValue(TripletWeight),
             TripletMargin = parse.GetValue(TripletMargin),
             WeightDecay = parse.GetValue(WeightDecay),
+            ValidateEvery = parse.GetValue(ValidateEvery),
         };
     }
 }
@@ -153,10 +156,15 @@ internal static class TrainCommand
             Description = "Ignore the identities: each training tracklet is its own pseudo-identity (site retraining without labels).",
         };
         var output = new Option<string>("--output") { Description = "Model file to write.", DefaultValueFactory = _ => "drsa-trained.reid" };
+        var trainOnValidation = new Option<bool>("--train-on-validation")
+        {
+            Description = "Train on every identity, the --validation-last ones too (the final model, once the recipe is fixed on the split); its figures are then on seen identities.",
+        };
+        var notes = new Option<string?>("--notes") { Description = "Text added to the model file's training notes (e.g. the recipe's validation figures)." };
         var checkpoint = new Option<string?>("--checkpoint") { Description = "Checkpoint file (default: the output file + .ckpt); an existing one is resumed." };
 
         var command = new Command("train", "Train the DRSA head (trunk frozen, features cached) and write a model file the encoder loads.");
-        foreach (var o in new Option[] { device, evalFrames, variant, unlabeled, output, checkpoint })
+        foreach (var o in new Option[] { device, evalFrames, variant, unlabeled, output, checkpoint, trainOnValidation, notes })
         {
             command.Options.Add(o);
         }
@@ -170,9 +178,18 @@ internal static class TrainCommand
             string checkpointPath = parse.GetValue(checkpoint) ?? outputPath + ".ckpt";
             var options = recipe.Read(parse, checkpointPath);
             var config = Variants.Config(parse.GetValue(variant)!, recipe.BaseConfig(parse));
-            var dataOptions = recipe.ForTraining(parse, source.Read(parse)) with { Unlabeled = parse.GetValue(unlabeled) };
+            var dataOptions = recipe.ForTraining(parse, source.Read(parse)) with
+            {
+                Unlabeled = parse.GetValue(unlabeled),
+                TrainOnValidation = parse.GetValue(trainOnValidation),
+            };
             var result = TrainRun.Run(dataOptions, config, options, parse.GetValue(evalFrames), dev, Console.Out, cancellationToken);
-            using var model = result.Model;
+            using var model = parse.GetValue(notes) is { Length: > 0 } extra
+                ? new ReidModel(result.Model.Model, result.Model.Description with
+                {
+                    Training = result.Model.Description.Training with { Notes = result.Model.Description.Training.Notes + "; " + extra },
+                })
+                : result.Model;
             ReidModelFile.Save(model, outputPath);
             File.Delete(checkpointPath);
             Console.WriteLine($"model written to {outputPath} ({new FileInfo(outputPath).Length / 1024} KiB, version {model.ModelVersion})");
@@ -239,10 +256,17 @@ internal static class TrainRun
         }
 
         var history = HeadTrainer.Train(encoder, experiment.Cache, experiment.Train, options, device,
-            new SyncProgress<EpochReport>(r => log.WriteLine(Format(r))), cancellationToken);
+            new SyncProgress<EpochReport>(r => log.WriteLine(Format(r))), cancellationToken,
+            () =>
+            {
+                var m = experiment.Evaluate(encoder, frames, device);
+                return (m.Rank1, m.MeanAp);
+            });
         var trainTime = clock.Elapsed;
         var trained = experiment.Evaluate(encoder, frames, device);
         var masks = experiment.Masks(encoder, frames, device);
+        // figures on identities that were trained on are not validation figures: their keys say so
+        string seen = experiment.TrainedOnEvaluation ? "seen." : "";
         var config = model.Description.Architecture;
         var now = TimeProvider.System.GetUtcNow();
         bool wholeTrunk = tail == model.Model.Trunk.WholeTrunk;
@@ -263,11 +287,11 @@ internal static class TrainRun
                 Data = experiment.Description,
                 Metrics = new Dictionary<string, double>
                 {
-                    ["rank1"] = Math.Round(trained.Rank1, 2),
-                    ["rank5"] = Math.Round(trained.Rank5, 2),
-                    ["rank10"] = Math.Round(trained.Rank10, 2),
-                    ["rank20"] = Math.Round(trained.Rank20, 2),
-                    ["mAP"] = Math.Round(trained.MeanAp, 2),
+                    [seen + "rank1"] = Math.Round(trained.Rank1, 2),
+                    [seen + "rank5"] = Math.Round(trained.Rank5, 2),
+                    [seen + "rank10"] = Math.Round(trained.Rank10, 2),
+                    [seen + "rank20"] = Math.Round(trained.Rank20, 2),
+                    [seen + "mAP"] = Math.Round(trained.MeanAp, 2),
                     ["maskHellingerQ"] = Math.Round(masks.Hellinger, 4),
                     ["maskOverlap"] = double.IsNaN(masks.Overlap) ? 1 : Math.Round(masks.Overlap, 4),
                     ["trainSeconds"] = Math.Round(trainTime.TotalSeconds, 0),
@@ -294,5 +318,6 @@ internal static class TrainRun
     public static string Format(EpochReport r) => string.Create(CultureInfo.InvariantCulture,
         $"{(r.Resumed ? "resumed " : "")}epoch {r.Epoch}/{r.Epochs}{(r.Partial ? " (running)" : "")} stage {r.Stage} | oim {r.OimLoss:F4} reg {r.Regularizer:F4}" +
         $"{(r.TripletLoss > 0 ? $" triplet {r.TripletLoss:F4}" : "")} | lr {r.LearningRate:G3} | " +
-        $"{r.TrackletsPerSecond:F1} tracklets/s ({r.FramesPerSecond:F0} frames/s) | elapsed {r.Elapsed:hh\\:mm\\:ss} left {r.Left:hh\\:mm\\:ss}");
+        $"{r.TrackletsPerSecond:F1} tracklets/s ({r.FramesPerSecond:F0} frames/s) | " +
+        $"{(r.ValidationRank1 is { } rank1 ? $"validation rank-1 {rank1:F1} mAP {r.ValidationMeanAp:F1} | " : "")}elapsed {r.Elapsed:hh\\:mm\\:ss} left {r.Left:hh\\:mm\\:ss}");
 }

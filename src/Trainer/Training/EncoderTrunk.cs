@@ -55,3 +55,32 @@ internal sealed class EncoderTrunk : ITrunkFeatures
         return _model.Model.Trunk.ForwardPrefix(input.to(_device), _tailBlocks).MoveToOuterDisposeScope();
     }
 }
+
+/// <summary>Another trunk's features of horizontally mirrored crops: the second half of flip-averaged embeddings.</summary>
+internal sealed class MirroredTrunk(ITrunkFeatures inner) : ITrunkFeatures
+{
+    public string Id { get; } = inner.Id + "|mirrored";
+
+    public int Channels => inner.Channels;
+
+    public int Height => inner.Height;
+
+    public int Width => inner.Width;
+
+    public Tensor Extract(IReadOnlyList<BgrCrop> crops) => inner.Extract(crops.Select(Mirror).ToList());
+
+    private static BgrCrop Mirror(BgrCrop crop)
+    {
+        var mirrored = new byte[crop.Bgr.Length];
+        int row = crop.Width * 3;
+        for (int y = 0; y < crop.Height; y++)
+        {
+            for (int x = 0; x < crop.Width; x++)
+            {
+                Buffer.BlockCopy(crop.Bgr, (y * row) + (x * 3), mirrored, (y * row) + ((crop.Width - 1 - x) * 3), 3);
+            }
+        }
+
+        return crop with { Bgr = mirrored };
+    }
+}

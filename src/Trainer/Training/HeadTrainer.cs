@@ -65,6 +65,9 @@ public sealed record TrainingOptions
     /// <summary>Epochs at the start during which the fine-tuned trunk blocks stay frozen (the head settles first).</summary>
     public int TrunkFrozenEpochs { get; init; }
 
+    /// <summary>Score the held-out data after every this many epochs (0: only at the end, by the caller).</summary>
+    public int ValidateEvery { get; init; }
+
     /// <summary>The optimiser: SGD with momentum (the paper's) or Adam (the strong re-id baselines').</summary>
     public OptimizerKind Optimizer { get; init; } = OptimizerKind.Sgd;
 
@@ -114,7 +117,7 @@ public enum OptimizerKind
 public sealed record EpochReport(
     int Epoch, int Epochs, int Stage, double OimLoss, double Regularizer, double LearningRate,
     double TrackletsPerSecond, TimeSpan Elapsed, TimeSpan Left, bool Resumed = false, double TripletLoss = 0,
-    double FramesPerSecond = 0, bool Partial = false);
+    double FramesPerSecond = 0, bool Partial = false, double? ValidationRank1 = null, double? ValidationMeanAp = null);
 
 /// <summary>
 /// Trains a DRSA head, and optionally the trunk's last blocks, on cached trunk maps. Deterministic on the CPU for a
@@ -133,9 +136,12 @@ public static class HeadTrainer
         Device? device = null, IProgress<EpochReport>? progress = null, CancellationToken cancellationToken = default) =>
         Train(new TrainableEncoder(head), cache, train, options, device, progress, cancellationToken);
 
+    /// <param name="validate">Scores the encoder on held-out data (rank-1, mAP), after every
+    /// <see cref="TrainingOptions.ValidateEvery"/> epochs and after the last; the figures go into the epoch's report.</param>
     public static IReadOnlyList<EpochReport> Train(
         TrainableEncoder encoder, FeatureCache cache, IReadOnlyList<CachedTracklet> train, TrainingOptions options,
-        Device? device = null, IProgress<EpochReport>? progress = null, CancellationToken cancellationToken = default)
+        Device? device = null, IProgress<EpochReport>? progress = null, CancellationToken cancellationToken = default,
+        Func<(double Rank1, double MeanAp)>? validate = null)
     {
         ArgumentNullException.ThrowIfNull(encoder);
         ArgumentNullException.ThrowIfNull(cache);
@@ -292,6 +298,12 @@ public static class HeadTrainer
                 epoch + 1, options.Epochs, stage, oimSum / Math.Max(1, steps), regSum / Math.Max(1, steps), lr, rate,
                 clock.Elapsed, perEpoch * (options.Epochs - epoch - 1),
                 TripletLoss: tripletSum / Math.Max(1, steps), FramesPerSecond: rate * options.Frames);
+            if (validate is not null && options.ValidateEvery > 0 && ((epoch + 1) % options.ValidateEvery == 0 || epoch + 1 == options.Epochs))
+            {
+                var (rank1, meanAp) = validate();
+                report = report with { ValidationRank1 = rank1, ValidationMeanAp = meanAp };
+            }
+
             history.Add(report);
             progress?.Report(report);
             if (options.CheckpointPath is not null)
