@@ -81,17 +81,6 @@ public sealed class DetectorOptions
     }
 }
 
-/// <summary>Checks <see cref="DetectorOptions"/> once, at start.</summary>
-internal sealed class DetectorOptionsValidator : IValidateOptions<DetectorOptions>
-{
-    public ValidateOptionsResult Validate(string? name, DetectorOptions options)
-    {
-        var errors = new OptionErrors();
-        options.Validate(errors);
-        return errors.ToResult();
-    }
-}
-
 /// <summary>Registers the Detection stage.</summary>
 public static class DetectionServiceCollectionExtensions
 {
@@ -100,9 +89,6 @@ public static class DetectionServiceCollectionExtensions
     public static OptionsBuilder<DetectorOptions> AddDetection(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddSingleton<IValidateOptions<DetectorOptions>, DetectorOptionsValidator>();
-        return services.AddOptions<DetectorOptions>()
-            .Bind(configuration.GetSection(DetectorOptions.SectionName), b => b.ErrorOnUnknownConfiguration = true)
-            .ValidateOnStart();
+        return services.AddValidatedOptions<DetectorOptions>(configuration.GetSection(DetectorOptions.SectionName), (o, e) => o.Validate(e));
     }
 }

@@ -12,14 +12,11 @@ public sealed class IngestOptions
 
     /// <summary>Every camera, in configuration order.</summary>
     public List<CameraOptions> Cameras { get; } = [];
-}
 
-/// <summary>Checks the camera list: every camera's values, unique ids, existing files.</summary>
-internal sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
-{
-    public ValidateOptionsResult Validate(string? name, IngestOptions options)
+    /// <summary>Checks the camera list: every camera's values, unique ids, existing files.</summary>
+    internal void Validate(OptionErrors errors)
     {
-        var errors = new OptionErrors();
+        var options = this;
         var ids = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < options.Cameras.Count; i++)
         {
@@ -32,8 +29,6 @@ internal sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
                 errors.Check(File.Exists(camera.Url), $"{key}:Url", camera.Url, "an existing video file (or an rtsp:// URL)");
             }
         }
-
-        return errors.ToResult();
     }
 }
 
@@ -48,9 +43,7 @@ public static class IngestServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var section = configuration.GetSection(IngestOptions.SectionName);
-        services.AddSingleton<IValidateOptions<IngestOptions>, IngestOptionsValidator>();
-        return services.AddOptions<IngestOptions>()
-            .Configure(o => section.Bind(o.Cameras, b => b.ErrorOnUnknownConfiguration = true))
-            .ValidateOnStart();
+        return services.AddValidatedOptions<IngestOptions>(
+            o => section.Bind(o.Cameras, b => b.ErrorOnUnknownConfiguration = true), (o, e) => o.Validate(e));
     }
 }

@@ -92,17 +92,6 @@ public sealed record WhereElseDefaults
     }
 }
 
-/// <summary>Checks <see cref="SearchOptions"/> once, at start.</summary>
-internal sealed class SearchOptionsValidator : IValidateOptions<SearchOptions>
-{
-    public ValidateOptionsResult Validate(string? name, SearchOptions options)
-    {
-        var errors = new OptionErrors();
-        options.Validate(errors);
-        return errors.ToResult();
-    }
-}
-
 /// <summary>Registers the Search stage.</summary>
 public static class SearchServiceCollectionExtensions
 {
@@ -111,9 +100,6 @@ public static class SearchServiceCollectionExtensions
     public static OptionsBuilder<SearchOptions> AddSearch(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddSingleton<IValidateOptions<SearchOptions>, SearchOptionsValidator>();
-        return services.AddOptions<SearchOptions>()
-            .Bind(configuration.GetSection(SearchOptions.SectionName), b => b.ErrorOnUnknownConfiguration = true)
-            .ValidateOnStart();
+        return services.AddValidatedOptions<SearchOptions>(configuration.GetSection(SearchOptions.SectionName), (o, e) => o.Validate(e));
     }
 }

@@ -81,17 +81,6 @@ public sealed class TrackerOptions
     }
 }
 
-/// <summary>Checks <see cref="TrackerOptions"/> once, at start.</summary>
-internal sealed class TrackerOptionsValidator : IValidateOptions<TrackerOptions>
-{
-    public ValidateOptionsResult Validate(string? name, TrackerOptions options)
-    {
-        var errors = new OptionErrors();
-        options.Validate(errors);
-        return errors.ToResult();
-    }
-}
-
 /// <summary>Registers the Tracking stage.</summary>
 public static class TrackingServiceCollectionExtensions
 {
@@ -100,9 +89,6 @@ public static class TrackingServiceCollectionExtensions
     public static OptionsBuilder<TrackerOptions> AddTracking(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddSingleton<IValidateOptions<TrackerOptions>, TrackerOptionsValidator>();
-        return services.AddOptions<TrackerOptions>()
-            .Bind(configuration.GetSection(TrackerOptions.SectionName), b => b.ErrorOnUnknownConfiguration = true)
-            .ValidateOnStart();
+        return services.AddValidatedOptions<TrackerOptions>(configuration.GetSection(TrackerOptions.SectionName), (o, e) => o.Validate(e));
     }
 }

@@ -39,6 +39,6 @@ public sealed class CameraLifecycleTests
     public void Constructor_InvalidOptions_ThrowsNamingKey()
     {
         var error = Assert.Throws<ArgumentException>(() => _ = new Camera(Options("bad", "rtsp://cam/live", o => o.Fps = -1)));
-        Assert.That(error.Message, Does.Contain("Fps -1"));
+        Assert.That(error.Message, Does.Contain("Camera[bad]:Fps has the bad value '-1'"));
     }
 }
