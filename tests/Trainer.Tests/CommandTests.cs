@@ -66,6 +66,32 @@ public class CommandTests
     }
 
     [Test]
+    public void Train_FineTuneThenContinueFromIt_KeepsTheFineTunedBlockAndKeysSeenFigures()
+    {
+        string root = _data.Cuhk03(8, 2);
+        string first = _data.Path("fine-tuned.reid");
+        string second = _data.Path("continued.reid");
+        string[] common = ["--data", root, "--layout", "cuhk03", "--validation-last", "3", "--epochs", "1", "--batch", "4",
+            "--frames", "2", "--eval-frames", "2", "--cache", "none", "--device", "cpu", "-d", "8"];
+
+        int code = Run(["train", .. common, "--fine-tune", "1", "--optimizer", "adam", "--lr", "1e-3", "--triplet-weight", "1", "--bnneck", "--output", first]);
+        Assert.That(code, Is.Zero, _error.ToString());
+        code = Run(["train", .. common, "--init", first, "--train-on-validation", "--notes", "continued in a test", "--output", second]);
+        Assert.That(code, Is.Zero, _error.ToString());
+
+        var tuned = ReidModelFile.ReadDescription(first);
+        Assert.That(tuned.FineTunedBlocks, Is.EqualTo(1));
+        Assert.That(tuned.WeightPrecision, Is.EqualTo(ReidModelDescription.Float16));
+        Assert.That(tuned.Architecture.Neck, Is.True);
+        using var continued = ReidModelFile.Load(second);
+        Assert.That(continued.Description.FineTunedBlocks, Is.EqualTo(1), "the block fine-tuned before stays in the file");
+        Assert.That(continued.Description.Architecture, Is.EqualTo(tuned.Architecture));
+        Assert.That(continued.Description.Training.Metrics.Keys, Does.Contain("seen.rank1").And.Not.Contain("rank1"));
+        Assert.That(continued.Description.Training.Notes, Does.EndWith("continued in a test"));
+        Assert.That(_out.ToString(), Does.Contain("starting from " + tuned.ModelVersion));
+    }
+
+    [Test]
     public void Eval_UntrainedModel_PrintsTableAndJsonLine()
     {
         string root = _data.Cuhk03(4, 2);

@@ -160,11 +160,15 @@ internal static class TrainCommand
         {
             Description = "Train on every identity, the --validation-last ones too (the final model, once the recipe is fixed on the split); its figures are then on seen identities.",
         };
+        var init = new Option<string?>("--init")
+        {
+            Description = "Start from a trained model ('default' or a model file) instead of the ImageNet trunk and a new head: its architecture is kept (--variant, -k, -d, --bnneck are ignored) and the final layer is not whitened again.",
+        };
         var notes = new Option<string?>("--notes") { Description = "Text added to the model file's training notes (e.g. the recipe's validation figures)." };
         var checkpoint = new Option<string?>("--checkpoint") { Description = "Checkpoint file (default: the output file + .ckpt); an existing one is resumed." };
 
         var command = new Command("train", "Train the DRSA head (trunk frozen, features cached) and write a model file the encoder loads.");
-        foreach (var o in new Option[] { device, evalFrames, variant, unlabeled, output, checkpoint, trainOnValidation, notes })
+        foreach (var o in new Option[] { device, evalFrames, variant, unlabeled, output, checkpoint, trainOnValidation, notes, init })
         {
             command.Options.Add(o);
         }
@@ -183,7 +187,14 @@ internal static class TrainCommand
                 Unlabeled = parse.GetValue(unlabeled),
                 TrainOnValidation = parse.GetValue(trainOnValidation),
             };
-            var result = TrainRun.Run(dataOptions, config, options, parse.GetValue(evalFrames), dev, Console.Out, cancellationToken);
+            var start = parse.GetValue(init) is { Length: > 0 } initial ? CommonOptions.LoadModel(initial) : null;
+            if (start is not null)
+            {
+                Console.WriteLine($"starting from {start.ModelVersion} ({start.Description.Training.Data})");
+                options = options with { WhitenInit = false };
+            }
+
+            var result = TrainRun.Run(dataOptions, config, options, parse.GetValue(evalFrames), dev, Console.Out, cancellationToken, start);
             using var model = parse.GetValue(notes) is { Length: > 0 } extra
                 ? new ReidModel(result.Model.Model, result.Model.Description with
                 {
@@ -211,12 +222,13 @@ internal static class TrainRun
         ReidModel Model, ReidMetrics Untrained, ReidMetrics Trained, IReadOnlyList<EpochReport> History, TimeSpan FeatureTime, TimeSpan TrainTime,
         TrainableEncoder Encoder, MaskStatistics Masks);
 
+    /// <param name="start">A trained model to continue from (owned by the run from here on); null: the ImageNet trunk and a new head.</param>
     public static Result Run(
         DataOptions data, DrsaConfig config, TrainingOptions options, int? evalFrames, Device device, TextWriter log,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, ReidModel? start = null)
     {
         torch.random.manual_seed(options.Seed);
-        var model = ReidModel.CreateDefault(config);
+        var model = start ?? ReidModel.CreateDefault(config);
         try
         {
             var clock = Stopwatch.StartNew();
@@ -280,8 +292,10 @@ internal static class TrainRun
             ModelVersion = string.Create(CultureInfo.InvariantCulture,
                 $"drsa-{config.Trunk.ToString().ToLowerInvariant()}-k{config.K}{(tail == 0 ? "" : wholeTrunk ? "-ftall" : $"-ft{tail}")}-{experiment.Source.Layout}-{now:yyyyMMddHHmm}"),
             TrunkWeights = wholeTrunk ? ReidModelDescription.InFile : model.Description.TrunkWeights,
-            FineTunedBlocks = wholeTrunk ? 0 : tail,
-            WeightPrecision = tail > 0 ? ReidModelDescription.Float16 : ReidModelDescription.Float32,
+            // a model continued from a fine-tuned one keeps its fine-tuned blocks even when only the head trains now
+            FineTunedBlocks = wholeTrunk || !model.Description.StockTrunk ? 0 : Math.Max(tail, model.Description.FineTunedBlocks),
+            WeightPrecision = tail > 0 || model.Description.FineTunedBlocks > 0 || !model.Description.StockTrunk
+                ? ReidModelDescription.Float16 : ReidModelDescription.Float32,
             Training = new TrainingRecord
             {
                 Data = experiment.Description,
