@@ -197,6 +197,26 @@ public class TrunkSplitTests
         }
 
         Assert.That(trunk.TailKeyPrefixes(2), Is.EqualTo(new[] { "layer4.1.", "layer4.2." }));
+        Assert.That(whole.shape, Is.EqualTo(new long[] { 2, 512, 2, 1 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => trunk.ForwardPrefix(x, trunk.WholeTrunk + 1));
+    }
+
+    [Test]
+    public void LastStrideOne_TwiceTheCellsEachWayAndTheSplitStillHolds()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(6);
+        using var trunk = new ResNetTrunk(TrunkKind.ResNet18, lastStride: 1);
+        trunk.eval();
+        using var noGrad = no_grad();
+        var x = randn(new long[] { 1, 3, 64, 32 }, generator: new Generator(2));
+
+        var whole = trunk.forward(x);
+
+        Assert.That(whole.shape, Is.EqualTo(new long[] { 1, 512, 4, 2 }));
+        Assert.That(trunk.OutputStride, Is.EqualTo(16));
+        Assert.That(trunk.PrefixShape(1), Is.EqualTo((512, 16)));
+        Assert.That(trunk.ForwardTail(trunk.ForwardPrefix(x, 2), 2).allclose(whole, rtol: 1e-4, atol: 1e-5), Is.True);
+        Assert.That(new DrsaConfig { LastStride = 1 }.Cells, Is.EqualTo(128));
     }
 }

@@ -66,6 +66,9 @@ public sealed record DrsaConfig
     /// </summary>
     public bool Neck { get; init; }
 
+    /// <summary>The trunk's last-stage stride: 2 as published, 1 for maps twice as fine each way (more cells for the masks).</summary>
+    public int LastStride { get; init; } = 2;
+
     /// <summary>Size of the L2-normalised embedding.</summary>
     public int EmbeddingSize { get; init; } = 128;
 
@@ -81,7 +84,11 @@ public sealed record DrsaConfig
 
     /// <summary>Cells of the trunk's feature map (L = 32 for 256 x 128).</summary>
     [JsonIgnore]
-    public int Cells => InputHeight / ResNetTrunk.Stride * (InputWidth / ResNetTrunk.Stride);
+    public int Cells => InputHeight / OutputStride * (InputWidth / OutputStride);
+
+    /// <summary>The trunk's down-sampling factor (32, or 16 with <see cref="LastStride"/> 1).</summary>
+    [JsonIgnore]
+    public int OutputStride => ResNetTrunk.Stride / 2 * LastStride;
 
     /// <summary>Throws with the name and value of the first field that is out of range.</summary>
     public void Validate()
@@ -92,6 +99,7 @@ public sealed record DrsaConfig
         if (Frames is < 1 or > 256) throw new ArgumentException($"Frames: {Frames} is out of range 1..256.");
         if (!Enum.IsDefined(Temporal)) throw new ArgumentException($"Temporal: unknown pooling '{Temporal}'.");
         if (!Enum.IsDefined(Regularizer)) throw new ArgumentException($"Regularizer: unknown regulariser '{Regularizer}'.");
+        if (LastStride is not (1 or 2)) throw new ArgumentException($"LastStride: {LastStride} must be 1 or 2.");
         if (EmbeddingSize is < 1 or > 8192) throw new ArgumentException($"EmbeddingSize: {EmbeddingSize} is out of range 1..8192.");
         if (InputHeight < ResNetTrunk.Stride || InputHeight % ResNetTrunk.Stride != 0)
             throw new ArgumentException($"InputHeight: {InputHeight} must be a positive multiple of {ResNetTrunk.Stride}.");

@@ -35,7 +35,7 @@ public sealed class DrsaModel : nn.Module<Tensor, DrsaOutput>
         }
         Config = config;
         TrunkSource = trunkWeights;
-        trunk = new ResNetTrunk(config.Trunk);
+        trunk = new ResNetTrunk(config.Trunk, config.LastStride);
         head = new DrsaHead(config);
         RegisterComponents();
         if (trunkWeights == TrunkWeights.ImageNet)

@@ -70,12 +70,14 @@ internal sealed class RecipeOptions
 
     public Option<double> WeightDecay { get; } = new("--weight-decay") { Description = "Weight decay.", DefaultValueFactory = _ => 5e-4 };
 
-    public DrsaConfig BaseConfig(ParseResult parse) => new() { K = parse.GetValue(K), D = parse.GetValue(D), Neck = parse.GetValue(Neck) };
+    public Option<int> LastStride { get; } = new("--last-stride") { Description = "The trunk's last-stage stride: 2 (8 x 4 maps) or 1 (16 x 8 maps, about 4x the last stage's work).", DefaultValueFactory = _ => 2 };
+
+    public DrsaConfig BaseConfig(ParseResult parse) => new() { K = parse.GetValue(K), D = parse.GetValue(D), Neck = parse.GetValue(Neck), LastStride = parse.GetValue(LastStride) };
 
     public void AddTo(Command command)
     {
         foreach (var o in new Option[] { Seed, Epochs, Batch, Frames, LearningRate, Steps, RegularizerWeight, Stage1, Views, OimScale, OimMomentum, FixedInit, AttentionLearningRate, OimTable, K, D,
-                     FineTune, TrunkFrozenEpochs, TrunkLearningRate, Optimizer, Warmup, LabelSmoothing, TripletWeight, TripletMargin, Neck, WeightDecay, ValidateEvery })
+                     FineTune, TrunkFrozenEpochs, TrunkLearningRate, Optimizer, Warmup, LabelSmoothing, TripletWeight, TripletMargin, Neck, WeightDecay, ValidateEvery, LastStride })
         {
             command.Options.Add(o);
         }
