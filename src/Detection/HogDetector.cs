@@ -53,7 +53,7 @@ internal sealed class HogDetector : IPersonDetector
                 // The 64x128 detection window has a margin around the person (about 16 px each side, 8 above
                 // and below at that scale); trim it so boxes fit the person as YOLOX's do.
                 var r = rects[k];
-                var box = new BoxF(r.X + (0.25f * r.Width), r.Y + (0.0625f * r.Height), 0.5f * r.Width, 0.875f * r.Height)
+                var box = new Box(r.X + (0.25f * r.Width), r.Y + (0.0625f * r.Height), 0.5f * r.Width, 0.875f * r.Height)
                     .ClipTo(image.Width, image.Height);
                 if (score >= _scoreThreshold && box.Area > 0)
                 {

@@ -83,7 +83,7 @@ internal static class YoloxCodec
                     float cy = (a[1] + gy) * stride;
                     float w = MathF.Exp(a[2]) * stride;
                     float h = MathF.Exp(a[3]) * stride;
-                    var box = new BoxF((cx - (w / 2)) / ratio, (cy - (h / 2)) / ratio, w / ratio, h / ratio)
+                    var box = new Box((cx - (w / 2)) / ratio, (cy - (h / 2)) / ratio, w / ratio, h / ratio)
                         .ClipTo(width, height);
                     if (box.Width >= 1 && box.Height >= 1)
                     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -18,7 +19,7 @@ internal delegate Task<SessionEnd> SessionRunner(Camera camera, CancellationToke
 /// reconnects after any failure with capped exponential back-off and jitter, forever; a file plays once (or loops)
 /// and stops. Failures are reported through <see cref="Status"/>, never thrown: one broken camera never stops the others.
 /// </summary>
-public sealed class Camera : IAsyncDisposable
+public sealed class Camera : ICameraSource
 {
     private readonly CameraOptions _options;
     private readonly ILogger _logger;
@@ -79,6 +80,15 @@ public sealed class Camera : IAsyncDisposable
     /// dispose it. Completes when the camera stops, also after a failure (without an exception: a camera's faults are
     /// expected operating conditions, reported in <see cref="Status"/>).</summary>
     public ChannelReader<VideoFrame> Frames => _queue.Reader;
+
+    /// <summary>The frames of <see cref="Frames"/>, as the pipeline reads them.</summary>
+    public async IAsyncEnumerable<IFrame> ReadFramesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var frame in _queue.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return frame;
+        }
+    }
 
     /// <summary>A snapshot of the camera's state and counters.</summary>
     public CameraStatus Status

@@ -4,7 +4,7 @@ namespace ReId.Ingest;
 /// One decoded frame: <see cref="Width"/> x <see cref="Height"/> BGR24 pixels in a pooled buffer.
 /// It has one owner at a time; whoever holds it last disposes it, which returns the buffer to its pool.
 /// </summary>
-public sealed class VideoFrame : IDisposable
+public sealed class VideoFrame : IFrame
 {
     private readonly FrameBufferPool _pool;
     private byte[]? _buffer;
@@ -47,6 +47,10 @@ public sealed class VideoFrame : IDisposable
             return buffer.AsMemory(0, Width * Height * 3);
         }
     }
+
+    /// <summary>The pixels as the pipeline's image (no copy).</summary>
+    /// <exception cref="ObjectDisposedException">The frame was disposed.</exception>
+    public BgrImage Image => new(Bgr, Width, Height);
 
     /// <summary>Returns the pixel buffer to its pool; later calls do nothing.</summary>
     public void Dispose()

@@ -1,8 +1,5 @@
 namespace ReId.Search;
 
-/// <summary>A box in frame pixels: left, top, width, height.</summary>
-public readonly record struct Box(float X, float Y, float W, float H);
-
 /// <summary>One sampled moment of a track: when, and where the person was in the frame.</summary>
 public readonly record struct SightingSample(DateTimeOffset Time, Box Box);
 
@@ -29,8 +26,8 @@ public sealed record Sighting(
     IReadOnlyList<SightingSample> Samples,
     byte[]? Thumbnail)
 {
-    /// <summary>Length of every embedding.</summary>
-    public const int Dimension = 128;
+    /// <summary>Length of every embedding (the contracts' <see cref="ReId.Embedding.Dimension"/>).</summary>
+    public const int Dimension = ReId.Embedding.Dimension;
 
     /// <summary>The cross-camera identity this sighting belongs to, once linked.</summary>
     public Guid? IdentityId { get; init; }
@@ -39,17 +36,20 @@ public sealed record Sighting(
     public Box RepresentativeBox => Samples.Count == 0 ? default : Samples[Samples.Count / 2].Box;
 }
 
-/// <summary>One crop kept from a tracklet for re-embedding or retraining: 128 wide x 256 high BGR24 bytes.</summary>
+/// <summary>One crop kept from a tracklet for re-embedding or retraining: a <see cref="PersonCrop"/> (128 wide x 256 high BGR24 bytes).</summary>
 public sealed record KeptCrop(DateTimeOffset Time, byte[] Bgr)
 {
     /// <summary>Crop width in pixels.</summary>
-    public const int Width = 128;
+    public const int Width = PersonCrop.Width;
 
     /// <summary>Crop height in pixels.</summary>
-    public const int Height = 256;
+    public const int Height = PersonCrop.Height;
 
     /// <summary>Bytes in one crop.</summary>
-    public const int ByteLength = Width * Height * 3;
+    public const int ByteLength = PersonCrop.Bytes;
+
+    /// <summary>The crop as the pipeline's image (no copy).</summary>
+    public BgrImage Image => new(Bgr, Width, Height);
 }
 
 /// <summary>A user's decision on whether two sightings show the same person.</summary>

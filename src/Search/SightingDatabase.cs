@@ -497,8 +497,8 @@ internal sealed class SightingDatabase : IDisposable
             BinaryPrimitives.WriteInt64LittleEndian(span, ToMs(samples[i].Time));
             BinaryPrimitives.WriteSingleLittleEndian(span[8..], samples[i].Box.X);
             BinaryPrimitives.WriteSingleLittleEndian(span[12..], samples[i].Box.Y);
-            BinaryPrimitives.WriteSingleLittleEndian(span[16..], samples[i].Box.W);
-            BinaryPrimitives.WriteSingleLittleEndian(span[20..], samples[i].Box.H);
+            BinaryPrimitives.WriteSingleLittleEndian(span[16..], samples[i].Box.Width);
+            BinaryPrimitives.WriteSingleLittleEndian(span[20..], samples[i].Box.Height);
         }
 
         return bytes;

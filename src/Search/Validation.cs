@@ -65,7 +65,7 @@ internal static class Validation
         foreach (var sample in s.Samples)
         {
             var b = sample.Box;
-            if (!float.IsFinite(b.X) || !float.IsFinite(b.Y) || !float.IsFinite(b.W) || !float.IsFinite(b.H) || b.W < 0 || b.H < 0)
+            if (!float.IsFinite(b.X) || !float.IsFinite(b.Y) || !float.IsFinite(b.Width) || !float.IsFinite(b.Height) || b.Width < 0 || b.Height < 0)
             {
                 throw new ArgumentException($"{what}: sample box {b} is not a finite box with non-negative size.");
             }

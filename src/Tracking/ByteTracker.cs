@@ -1,5 +1,4 @@
 using OpenCvSharp;
-using ReId.Detection;
 
 namespace ReId.Tracking;
 
@@ -189,7 +188,7 @@ internal sealed class ByteTracker : ITracker
             c.Emitted = true;
         }
 
-        var samples = chosen.Select(c => new TrackletSample(c.Time, c.Box, c.Crop)).ToList();
+        var samples = chosen.Select(c => new TrackletSample(c.Time, c.Box, new BgrImage(c.Crop, PersonCrop.Width, PersonCrop.Height))).ToList();
         var quality = new TrackletQuality(
             track.FramesMatched,
             track.FramesLost,
@@ -198,7 +197,7 @@ internal sealed class ByteTracker : ITracker
             chosen.Average(c => c.Occlusion),
             chosen.Average(c => c.Box.Height));
         tracklets.Add(new Tracklet(CameraId, track.Id, track.FirstSeen, track.LastSeen, samples,
-            CropCutter.Jpeg(best.Crop), quality, isFinal));
+            CropCutter.Jpeg(new BgrImage(best.Crop, PersonCrop.Width, PersonCrop.Height)), quality, isFinal));
     }
 
     /// <summary>Matches tracks to detections at a cost of 1 - IoU (times the score when fused), under a limit.</summary>

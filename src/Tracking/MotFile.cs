@@ -1,10 +1,9 @@
 using System.Globalization;
-using ReId.Detection;
 
 namespace ReId.Tracking;
 
 /// <summary>One line of a MOTChallenge file: frame (1-based), id, box, confidence (ground truth: 0 = ignore).</summary>
-public readonly record struct MotRecord(int Frame, long Id, BoxF Box, float Confidence = 1f);
+public readonly record struct MotRecord(int Frame, long Id, Box Box, float Confidence = 1f);
 
 /// <summary>Reads and writes the MOTChallenge text format <c>frame,id,x,y,w,h,conf,x,y,z</c>.</summary>
 public static class MotFile
@@ -35,7 +34,7 @@ public static class MotFile
             }
 
             float conf = f.Length > 6 && TryFloat(f[6], out float c) ? c : 1f;
-            records.Add(new MotRecord(frame, (long)id, new BoxF(x, y, w, h), conf));
+            records.Add(new MotRecord(frame, (long)id, new Box(x, y, w, h), conf));
         }
 
         return records;

@@ -1,4 +1,3 @@
-using ReId.Detection;
 
 namespace ReId.Tracking;
 
@@ -42,12 +41,12 @@ internal sealed class Track
     public TrackletSampler Sampler { get; }
 
     /// <summary>The filtered box (left, top, width, height).</summary>
-    public BoxF Box
+    public Box Box
     {
         get
         {
             double h = _mean[3], w = _mean[2] * h;
-            return new BoxF((float)(_mean[0] - (w / 2)), (float)(_mean[1] - (h / 2)), (float)w, (float)h);
+            return new Box((float)(_mean[0] - (w / 2)), (float)(_mean[1] - (h / 2)), (float)w, (float)h);
         }
     }
 
@@ -74,7 +73,7 @@ internal sealed class Track
     }
 
     /// <summary>Box to the filter's measurement: centre x, centre y, aspect w/h, height.</summary>
-    internal static void ToXyah(BoxF b, Span<double> z)
+    internal static void ToXyah(Box b, Span<double> z)
     {
         z[0] = b.X + (b.Width / 2.0);
         z[1] = b.Y + (b.Height / 2.0);

@@ -1,5 +1,4 @@
 using OpenCvSharp;
-using ReId.Detection;
 
 namespace ReId.Tracking;
 
@@ -29,7 +28,7 @@ internal sealed class TrackletSampler(int chunks)
     public int CandidateCount => _candidates.Count;
 
     /// <summary>Considers this frame's box of the track.</summary>
-    public void Offer(Mat frame, DateTimeOffset time, BoxF box, float score, float occlusion)
+    public void Offer(Mat frame, DateTimeOffset time, Box box, float score, float occlusion)
     {
         if (!_offered)
         {
@@ -38,7 +37,7 @@ internal sealed class TrackletSampler(int chunks)
         }
 
         _last = time;
-        float size = MathF.Min(1f, box.Height / TrackletSample.CropHeight);
+        float size = MathF.Min(1f, box.Height / PersonCrop.Height);
         float prior = score * (1f - occlusion) * (0.25f + (0.75f * size));
         _framesSinceAdded++;
         bool add = _candidates.Count == 0 || _framesSinceAdded >= _stride;
@@ -47,7 +46,7 @@ internal sealed class TrackletSampler(int chunks)
             return;
         }
 
-        var buffer = _spare.Count > 0 ? _spare.Pop() : GC.AllocateUninitializedArray<byte>(TrackletSample.CropBytes);
+        var buffer = _spare.Count > 0 ? _spare.Pop() : GC.AllocateUninitializedArray<byte>(PersonCrop.Bytes);
         if (CropCutter.Cut(frame, box, buffer) is not { } sharpness)
         {
             _spare.Push(buffer);
@@ -157,7 +156,7 @@ internal sealed class TrackletSampler(int chunks)
     }
 
     internal sealed record Candidate(
-        DateTimeOffset Time, BoxF Box, float Score, float Occlusion, byte[] Crop, float Sharpness, float Prior, float Quality)
+        DateTimeOffset Time, Box Box, float Score, float Occlusion, byte[] Crop, float Sharpness, float Prior, float Quality)
     {
         /// <summary>Set once a tracklet carries this crop: its buffer may then never be reused.</summary>
         public bool Emitted { get; set; }

@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using OpenCvSharp;
-using ReId.Detection;
 
 namespace ReId.Tracking;
 
@@ -47,18 +45,8 @@ public static class VideoTracking
             }
 
             frames++;
-            int length = mat.Width * mat.Height * 3;
-            if (buffer.Length != length)
-            {
-                buffer = new byte[length];
-            }
-
-            using (var packed = mat.IsContinuous() ? null : mat.Clone())
-            {
-                Marshal.Copy((packed ?? mat).Data, buffer, 0, length);
-            }
-
-            var image = new BgrImage(buffer, mat.Width, mat.Height);
+            var image = BgrImage.FromMat(mat, buffer);
+            buffer = image.ToArray();
             var found = detector.Detect([image])[0];
             detections += found.Count;
             var update = tracker.Update(image, start + TimeSpan.FromSeconds((frames - 1) / fps), found);

@@ -110,13 +110,13 @@ public class DetectionBatcherTests
 
             return images.Select(i =>
             {
-                float v = i.Pixels.Span[0];
+                float v = i.Bgr.Span[0];
                 if (v == FailOnScore)
                 {
                     throw new InvalidDataException("bad frame");
                 }
 
-                return (IReadOnlyList<PersonDetection>)[new PersonDetection(new BoxF(0, 0, 1, 1), v)];
+                return (IReadOnlyList<PersonDetection>)[new PersonDetection(new Box(0, 0, 1, 1), v)];
             }).ToList();
         }
 

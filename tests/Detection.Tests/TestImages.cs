@@ -15,13 +15,7 @@ internal static class TestImages
         return FromMat(frame);
     }
 
-    public static BgrImage FromMat(Mat mat)
-    {
-        using var continuous = mat.Clone(); // a clone is continuous
-        var bytes = new byte[continuous.Width * continuous.Height * 3];
-        System.Runtime.InteropServices.Marshal.Copy(continuous.Data, bytes, 0, bytes.Length);
-        return new BgrImage(bytes, continuous.Width, continuous.Height);
-    }
+    public static BgrImage FromMat(Mat mat) => BgrImage.FromMat(mat);
 
     public static BgrImage Solid(int width, int height, byte value)
     {

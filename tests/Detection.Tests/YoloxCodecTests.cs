@@ -87,9 +87,9 @@ public class YoloxCodecTests
     {
         var list = new List<PersonDetection>
         {
-            new(new BoxF(0, 0, 10, 20), 0.6f),
-            new(new BoxF(1, 1, 10, 20), 0.9f),
-            new(new BoxF(100, 0, 10, 20), 0.5f),
+            new(new Box(0, 0, 10, 20), 0.6f),
+            new(new Box(1, 1, 10, 20), 0.9f),
+            new(new Box(100, 0, 10, 20), 0.5f),
         };
 
         var kept = YoloxCodec.Nms(list, 0.45f);
@@ -100,8 +100,8 @@ public class YoloxCodecTests
     [Test]
     public void Iou_HalfOverlap_IsOneThird()
     {
-        var a = new BoxF(0, 0, 10, 10);
-        var b = new BoxF(5, 0, 10, 10);
+        var a = new Box(0, 0, 10, 10);
+        var b = new Box(5, 0, 10, 10);
         Assert.That(a.Iou(b), Is.EqualTo(50f / 150f).Within(1e-6));
     }
 }

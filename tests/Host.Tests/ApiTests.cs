@@ -23,7 +23,7 @@ public sealed class ApiTests
     private EmbedderSlot _embedder = null!;
     private WebServer _server = null!;
     private HttpClient _client = null!;
-    private CameraAdapter _camera = null!;
+    private ReId.Ingest.Camera _camera = null!;
     private string _redA = "", _redB = "", _blueB = "";
 
     [OneTimeSetUp]
@@ -35,7 +35,7 @@ public sealed class ApiTests
         _redA = await AddAsync("gate", 1, T0, TestImages.Solid(20, 20, 200));
         _redB = await AddAsync("hall", 7, T0.AddSeconds(30), TestImages.Solid(25, 22, 190));
         _blueB = await AddAsync("hall", 8, T0.AddSeconds(40), TestImages.Solid(200, 30, 20));
-        _camera = new CameraAdapter(new ReId.Ingest.CameraOptions { Id = "gate", Url = "rtsp://admin:s3cret@10.1.2.3:554/live" }, NullLoggerFactory.Instance);
+        _camera = new ReId.Ingest.Camera(new ReId.Ingest.CameraOptions { Id = "gate", Url = "rtsp://admin:s3cret@10.1.2.3:554/live" });
         var context = new ServiceContext(() => [_camera.Status], new PipelineMetrics(), _repository, _embedder,
             new WhereElseDefaults { MinSimilarity = 0.5f }, new HttpOptions { Port = 0, ApiKey = Key, MaxUploadBytes = 64 * 1024 });
         _server = await WebServer.StartAsync(context, NullLoggerFactory.Instance);
@@ -54,11 +54,11 @@ public sealed class ApiTests
         Directory.Delete(_dir, recursive: true);
     }
 
-    private async Task<string> AddAsync(string camera, long track, DateTimeOffset start, Crop crop)
+    private async Task<string> AddAsync(string camera, long track, DateTimeOffset start, BgrImage crop)
     {
-        var samples = Enumerable.Range(0, 4).Select(i => new Pipeline.TrackletSample(start.AddSeconds(i), new Pipeline.Box(10 + i, 20, 40, 100), crop)).ToList();
+        var samples = Enumerable.Range(0, 4).Select(i => new ReId.Tracking.TrackletSample(start.AddSeconds(i), new Box(10 + i, 20, 40, 100), crop)).ToList();
         var thumbnail = TestImages.Encode(crop, ".jpg");
-        var tracklet = new Pipeline.Tracklet(camera, track, start, start.AddSeconds(3), samples, thumbnail);
+        var tracklet = TestImages.Tracklet(camera, track, start, start.AddSeconds(3), samples, thumbnail);
         return await _repository.AddAsync(new NewSighting(tracklet, MeanColourEmbedder.Embed([crop]), _embedder.ModelVersion));
     }
 

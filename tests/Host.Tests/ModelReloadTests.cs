@@ -22,8 +22,8 @@ public sealed class ModelReloadTests
         try
         {
             var crop = TestImages.Solid(10, 200, 10);
-            var samples = new[] { new Pipeline.TrackletSample(DateTimeOffset.UnixEpoch, new Pipeline.Box(0, 0, 10, 20), crop) };
-            var tracklet = new Pipeline.Tracklet("gate", 3, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddSeconds(1), samples, TestImages.Encode(crop, ".jpg"));
+            var samples = new[] { new ReId.Tracking.TrackletSample(DateTimeOffset.UnixEpoch, new Box(0, 0, 10, 20), crop) };
+            var tracklet = TestImages.Tracklet("gate", 3, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddSeconds(1), samples, TestImages.Encode(crop, ".jpg"));
             await repository.AddAsync(new NewSighting(tracklet, MeanColourEmbedder.Embed([crop]), "v1"));
             // The factory reads the model file, as a real encoder would: its content is the version here.
             ITrackletEmbedder Load(ReidEncoderOptions s, Microsoft.Extensions.Logging.ILoggerFactory _) =>
@@ -75,5 +75,41 @@ public sealed class ModelReloadTests
             await slot.DisposeAsync();
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    [Test]
+    public async Task ReloadAsync_ModelWithOtherEmbeddingSize_IsRefusedAndDisposed()
+    {
+        var dir = Directory.CreateTempSubdirectory("reid-reload-").FullName;
+        var modelFile = Path.Combine(dir, "encoder.model");
+        await File.WriteAllTextAsync(modelFile, "v1");
+        var slot = new EmbedderSlot(new MeanColourEmbedder("v1"));
+        var repository = new SearchRepository(EmbeddedSightingStore.Open(dir), new SearchOptions(), () => slot.ModelVersion);
+        var wide = new MeanColourEmbedder("v2-256") { Dimension = 256 };
+        try
+        {
+            ITrackletEmbedder Load(ReidEncoderOptions s, Microsoft.Extensions.Logging.ILoggerFactory _) => wide;
+            using var watcher = new ModelWatcher(new ReidEncoderOptions { ModelPath = modelFile }, NullLoggerFactory.Instance, Load, slot, repository, CancellationToken.None);
+
+            var loaded = await watcher.ReloadAsync();
+
+            Assert.That(loaded, Is.False);
+            Assert.That(slot.ModelVersion, Is.EqualTo("v1"), "the running 128-d model stays");
+            Assert.That(wide.Disposed, Is.True, "the refused model was released");
+        }
+        finally
+        {
+            await repository.DisposeAsync();
+            await slot.DisposeAsync();
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Test]
+    public void EmbeddingFitsStore_OtherSize_NamesBothSizes()
+    {
+        Assert.DoesNotThrow(() => StageChecks.EmbeddingFitsStore(new MeanColourEmbedder(), Embedding.Dimension));
+        var e = Assert.Throws<InvalidOperationException>(() => StageChecks.EmbeddingFitsStore(new MeanColourEmbedder("wide") { Dimension = 256 }, Embedding.Dimension));
+        Assert.That(e!.Message, Does.Contain("gives 256-d embeddings").And.Contain("keeps 128-d ones").And.Contain("Encoder:ModelPath"));
     }
 }

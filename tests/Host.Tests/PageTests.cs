@@ -27,7 +27,7 @@ public sealed class PageTests
             await AddAsync(repository, "hall", 4, T0.AddSeconds(25), TestImages.Solid(35, 28, 200));
             await AddAsync(repository, "hall", 5, T0.AddSeconds(40), TestImages.Solid(210, 120, 30));
             await AddAsync(repository, "gate", 2, T0.AddSeconds(50), TestImages.Solid(40, 200, 40));
-            var context = new ServiceContext(() => [new Pipeline.CameraStatus("gate", Pipeline.CameraState.Streaming, "rtsp://***@10.0.0.9/live", 250, 3, 0, 25, null)],
+            var context = new ServiceContext(() => [new CameraStatus("gate", "rtsp://***@10.0.0.9/live", CameraState.Streaming, 250, 250, 3, 0, null, null, 25, null, null, null, TimeSpan.Zero)],
                 new PipelineMetrics(), repository, embedder, new WhereElseDefaults(), new HttpOptions { Port = 0, ApiKey = Key });
             await using var server = await WebServer.StartAsync(context, NullLoggerFactory.Instance);
             await using var browser = await HeadlessChromium.StartAsync(chromium);
@@ -65,10 +65,10 @@ public sealed class PageTests
         }
     }
 
-    private static Task<string> AddAsync(SearchRepository repository, string camera, long track, DateTimeOffset start, Crop crop)
+    private static Task<string> AddAsync(SearchRepository repository, string camera, long track, DateTimeOffset start, BgrImage crop)
     {
-        var samples = Enumerable.Range(0, 3).Select(i => new Pipeline.TrackletSample(start.AddSeconds(i), new Pipeline.Box(100, 50, 60, 120), crop)).ToList();
-        var tracklet = new Pipeline.Tracklet(camera, track, start, start.AddSeconds(2), samples, TestImages.Encode(crop, ".jpg"));
+        var samples = Enumerable.Range(0, 3).Select(i => new ReId.Tracking.TrackletSample(start.AddSeconds(i), new Box(100, 50, 60, 120), crop)).ToList();
+        var tracklet = TestImages.Tracklet(camera, track, start, start.AddSeconds(2), samples, TestImages.Encode(crop, ".jpg"));
         return repository.AddAsync(new NewSighting(tracklet, MeanColourEmbedder.Embed([crop]), "colour-1"));
     }
 }

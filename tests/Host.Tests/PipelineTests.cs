@@ -1,9 +1,10 @@
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging.Abstractions;
 using ReId.Host.Pipeline;
 using ReId.Host.Pipeline.Adapters;
 using ReId.Search;
-using Box = ReId.Host.Pipeline.Box;
+using ReId.Tracking;
 
 namespace ReId.Host.Tests;
 
@@ -36,9 +37,7 @@ public sealed class PipelineTests
         public string CameraId => camera;
         public long Sequence => sequence;
         public DateTimeOffset CaptureTime => time;
-        public int Width => 4;
-        public int Height => 4;
-        public ReadOnlyMemory<byte> Bgr { get; } = new byte[48];
+        public BgrImage Image { get; } = new(new byte[48], 4, 4);
 
         public void Dispose()
         {
@@ -63,10 +62,17 @@ public sealed class PipelineTests
         private readonly Channel<IFrame> _channel = Channel.CreateBounded<IFrame>(4);
         private long _delivered;
         public string Id => id;
-        public ChannelReader<IFrame> Frames => _channel.Reader;
-        public CameraStatus Status => new(id, CameraState.Streaming, "file", Interlocked.Read(ref _delivered), 0, 0, 10, null);
+        public CameraStatus Status => new(id, "file", CameraState.Streaming, Interlocked.Read(ref _delivered), Interlocked.Read(ref _delivered), 0, 0, null, null, 10, null, null, null, TimeSpan.Zero);
 
-        public async Task RunAsync(CancellationToken cancellationToken = default)
+        public async IAsyncEnumerable<IFrame> ReadFramesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            await foreach (var frame in _channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return frame;
+            }
+        }
+
+        public async Task<CameraStatus> RunAsync(CancellationToken cancellationToken = default)
         {
             var t0 = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
             try
@@ -92,6 +98,8 @@ public sealed class PipelineTests
             {
                 _channel.Writer.TryComplete();
             }
+
+            return Status;
         }
 
         public ValueTask DisposeAsync()
@@ -105,13 +113,15 @@ public sealed class PipelineTests
         }
     }
 
-    private sealed class OnePersonDetector(int failures = 0) : IFrameDetector
+    private sealed class OnePersonDetector(int failures = 0) : IPersonDetector
     {
         private int _failures = failures;
         public string Name => "one-person";
+        public string Description => Name;
+        public int MaxBatch => 64;
         public int Calls { get; private set; }
 
-        public IReadOnlyList<IReadOnlyList<DetectedPerson>> Detect(IReadOnlyList<IFrame> frames)
+        public IReadOnlyList<IReadOnlyList<PersonDetection>> Detect(IReadOnlyList<BgrImage> frames)
         {
             Calls++;
             if (_failures-- > 0)
@@ -119,7 +129,7 @@ public sealed class PipelineTests
                 throw new InvalidOperationException("detector broke");
             }
 
-            return [.. frames.Select(_ => (IReadOnlyList<DetectedPerson>)[new DetectedPerson(new Box(1, 1, 2, 2), 0.9f)])];
+            return [.. frames.Select(_ => (IReadOnlyList<PersonDetection>)[new PersonDetection(new Box(1, 1, 2, 2), 0.9f)])];
         }
 
         public void Dispose()
@@ -128,15 +138,17 @@ public sealed class PipelineTests
     }
 
     /// <summary>Ends a track every <c>every</c> frames.</summary>
-    private sealed class ChunkTracker(string camera, int every) : ICameraTracker
+    private sealed class ChunkTracker(string camera, int every) : ITracker
     {
         private readonly List<TrackletSample> _samples = [];
         private long _track;
 
-        public IReadOnlyList<Tracklet> Update(IFrame frame, IReadOnlyList<DetectedPerson> detections)
+        public string CameraId => camera;
+
+        public TrackerUpdate Update(BgrImage frame, DateTimeOffset time, IReadOnlyList<PersonDetection> detections)
         {
-            _samples.Add(new TrackletSample(frame.CaptureTime, detections[0].Box, TestImages.Solid(10, 20, 200, 8, 16)));
-            return _samples.Count >= every ? Flush() : [];
+            _samples.Add(new TrackletSample(time, detections[0].Box, TestImages.Solid(10, 20, 200, 8, 16)));
+            return new TrackerUpdate([], _samples.Count >= every ? Flush() : []);
         }
 
         public IReadOnlyList<Tracklet> Flush()
@@ -146,13 +158,14 @@ public sealed class PipelineTests
                 return [];
             }
 
-            var t = new Tracklet(camera, ++_track, _samples[0].Time, _samples[^1].Time, [.. _samples], [0xFF, 0xD8, 0xFF, 0xD9]);
+            var t = new Tracklet(camera, ++_track, _samples[0].Time, _samples[^1].Time, [.. _samples], [0xFF, 0xD8, 0xFF, 0xD9],
+                new TrackletQuality(_samples.Count, 0, 0.9f, 100, 0, 2), IsFinal: true);
             _samples.Clear();
             return [t];
         }
     }
 
-    private ReidPipeline Pipeline(IReadOnlyList<ICameraSource> cameras, IFrameDetector detector, PipelineOptions? settings = null, bool lossless = false) =>
+    private ReidPipeline Pipeline(IReadOnlyList<ICameraSource> cameras, IPersonDetector detector, PipelineOptions? settings = null, bool lossless = false) =>
         new(cameras, detector, id => new ChunkTracker(id, 10), _embedder, _repository,
             settings ?? new PipelineOptions { DetectionFpsPerCamera = 10, DetectionQueueCapacity = 256, TrackingQueueCapacity = 256, MaxRestarts = 2 },
             NullLogger<ReidPipeline>.Instance, lossless: lossless);
@@ -174,12 +187,14 @@ public sealed class PipelineTests
     }
 
     /// <summary>A detector slower than the cameras: their frames pile up in front of it.</summary>
-    private sealed class SlowDetector : IFrameDetector
+    private sealed class SlowDetector : IPersonDetector
     {
         private readonly OnePersonDetector _inner = new();
         public string Name => "slow";
+        public string Description => Name;
+        public int MaxBatch => 64;
 
-        public IReadOnlyList<IReadOnlyList<DetectedPerson>> Detect(IReadOnlyList<IFrame> frames)
+        public IReadOnlyList<IReadOnlyList<PersonDetection>> Detect(IReadOnlyList<BgrImage> frames)
         {
             Thread.Sleep(3);
             return _inner.Detect(frames);

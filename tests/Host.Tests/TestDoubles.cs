@@ -11,24 +11,26 @@ internal sealed class MeanColourEmbedder(string version = "colour-1") : ITrackle
     public string ModelVersion { get; } = version;
     public bool Disposed { get; private set; }
     public int Calls { get; private set; }
+    public int Dimension { get; init; } = 128;
 
-    public Task<IReadOnlyList<float[]>> EmbedAsync(IReadOnlyList<IReadOnlyList<Crop>> tracklets, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<float[]>> EmbedAsync(IReadOnlyList<IReadOnlyList<BgrImage>> tracklets, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(Disposed, this);
         Calls++;
         return Task.FromResult<IReadOnlyList<float[]>>([.. tracklets.Select(Embed)]);
     }
 
-    public static float[] Embed(IReadOnlyList<Crop> crops)
+    public static float[] Embed(IReadOnlyList<BgrImage> crops)
     {
         double b = 0, g = 0, r = 0, n = 0;
         foreach (var c in crops)
         {
-            for (var i = 0; i + 2 < c.Bgr.Length; i += 3)
+            var px = c.Bgr.Span;
+            for (var i = 0; i + 2 < px.Length; i += 3)
             {
-                b += c.Bgr[i];
-                g += c.Bgr[i + 1];
-                r += c.Bgr[i + 2];
+                b += px[i];
+                g += px[i + 1];
+                r += px[i + 2];
                 n++;
             }
         }
@@ -53,7 +55,7 @@ internal sealed class MeanColourEmbedder(string version = "colour-1") : ITrackle
 
 internal static class TestImages
 {
-    public static Crop Solid(byte b, byte g, byte r, int width = 128, int height = 256)
+    public static BgrImage Solid(byte b, byte g, byte r, int width = 128, int height = 256)
     {
         var bytes = new byte[width * height * 3];
         for (var i = 0; i < bytes.Length; i += 3)
@@ -63,13 +65,18 @@ internal static class TestImages
             bytes[i + 2] = r;
         }
 
-        return new Crop(bytes, width, height);
+        return new BgrImage(bytes, width, height);
     }
 
-    public static byte[] Encode(Crop crop, string extension)
+    /// <summary>A final tracklet as the tracker gives it when a track ends.</summary>
+    public static ReId.Tracking.Tracklet Tracklet(
+        string camera, long track, DateTimeOffset first, DateTimeOffset last, IReadOnlyList<ReId.Tracking.TrackletSample> samples, byte[] thumbnail) =>
+        new(camera, track, first, last, samples, thumbnail, new ReId.Tracking.TrackletQuality(samples.Count, 0, 0.9f, 100, 0, 100), IsFinal: true);
+
+    public static byte[] Encode(BgrImage crop, string extension)
     {
-        using var mat = OpenCvSharp.Mat.FromPixelData(crop.Height, crop.Width, OpenCvSharp.MatType.CV_8UC3, crop.Bgr);
-        OpenCvSharp.Cv2.ImEncode(extension, mat, out var bytes);
+        using var mat = crop.Pin();
+        OpenCvSharp.Cv2.ImEncode(extension, mat.Mat, out var bytes);
         return bytes;
     }
 }

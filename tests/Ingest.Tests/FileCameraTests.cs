@@ -173,6 +173,8 @@ public sealed class FileCameraTests
         var options = Options("slow", video, o =>
         {
             o.Pace = FilePace.Fast;
+            // A fast file waits for its consumer by default; this one is asked to drop as a live camera does.
+            o.WhenQueueFull = QueueFullMode.DropOldest;
             o.QueueCapacity = 4;
         });
         await using var camera = new Camera(options);

@@ -8,7 +8,7 @@ public class ByteTrackerTests
 
     private static DateTimeOffset At(int frame) => T0 + TimeSpan.FromMilliseconds(100 * frame);
 
-    private static PersonDetection P(float x, float y, float score = 0.9f) => new(new BoxF(x, y, 40, 100), score);
+    private static PersonDetection P(float x, float y, float score = 0.9f) => new(new Box(x, y, 40, 100), score);
 
     /// <summary>A noisy 640x480 frame, so crops have texture.</summary>
     private static BgrImage Frame()
@@ -196,7 +196,7 @@ public class ByteTrackerTests
             Assert.That(t.FirstSeen, Is.EqualTo(At(0)));
             Assert.That(t.LastSeen, Is.EqualTo(At(39)));
             Assert.That(t.Samples, Has.Count.EqualTo(8));
-            Assert.That(t.Samples.All(s => s.Crop.Length == 128 * 256 * 3), Is.True);
+            Assert.That(t.Samples.All(s => s.Crop.Bgr.Length == 128 * 256 * 3), Is.True);
             Assert.That(t.Samples.Select(s => s.Time), Is.Ordered);
             Assert.That(t.ThumbnailJpeg, Is.Not.Empty);
             Assert.That(t.ThumbnailJpeg[..2], Is.EqualTo(new byte[] { 0xFF, 0xD8 }));
@@ -256,6 +256,6 @@ public class ByteTrackerTests
         }
 
         var tracklet = tracker.Flush().Single();
-        Assert.That(tracklet.Samples.All(s => s.Crop.Span.IndexOfAnyExcept((byte)200) < 0), Is.True);
+        Assert.That(tracklet.Samples.All(s => s.Crop.Bgr.Span.IndexOfAnyExcept((byte)200) < 0), Is.True);
     }
 }

@@ -4,7 +4,7 @@ namespace ReId.Tracking.Tests;
 
 public class MotTests
 {
-    private static MotRecord R(int frame, long id, float x) => new(frame, id, new BoxF(x, 0, 10, 20));
+    private static MotRecord R(int frame, long id, float x) => new(frame, id, new Box(x, 0, 10, 20));
 
     [Test]
     public void Evaluate_PerfectTracks_ScoreOne()
@@ -82,7 +82,7 @@ public class MotTests
     [Test]
     public void WriteThenParse_RoundTrips()
     {
-        var records = new[] { new MotRecord(1, 3, new BoxF(1.5f, 2, 30, 60), 0.9f), new MotRecord(2, 3, new BoxF(4, 2, 30, 60), 0.8f) };
+        var records = new[] { new MotRecord(1, 3, new Box(1.5f, 2, 30, 60), 0.9f), new MotRecord(2, 3, new Box(4, 2, 30, 60), 0.8f) };
         var text = new StringWriter();
         MotFile.Write(text, records);
 

@@ -40,7 +40,7 @@ internal sealed class Scene : IDisposable
     }
 
     /// <summary>The unclipped box of an actor in a frame, or null when it is not in the scene then.</summary>
-    public static BoxF? BoxOf(Actor a, int frame)
+    public static Box? BoxOf(Actor a, int frame)
     {
         if (frame < a.FirstFrame || frame > a.LastFrame)
         {
@@ -49,15 +49,15 @@ internal sealed class Scene : IDisposable
 
         float t = a.LastFrame == a.FirstFrame ? 0 : (float)(frame - a.FirstFrame) / (a.LastFrame - a.FirstFrame);
         float fx = a.From.X + ((a.To.X - a.From.X) * t), fy = a.From.Y + ((a.To.Y - a.From.Y) * t);
-        return new BoxF(MathF.Round(fx - (a.Sprite.Width / 2f)), MathF.Round(fy - a.Sprite.Height), a.Sprite.Width, a.Sprite.Height);
+        return new Box(MathF.Round(fx - (a.Sprite.Width / 2f)), MathF.Round(fy - a.Sprite.Height), a.Sprite.Width, a.Sprite.Height);
     }
 
     /// <summary>Truth of a frame (0-based): id, box clipped to the frame, fraction visible (not hidden, not cut).</summary>
-    public List<(int Id, BoxF Box, float Visible)> Truth(int frame)
+    public List<(int Id, Box Box, float Visible)> Truth(int frame)
     {
         var present = _actors.Select(a => (a, box: BoxOf(a, frame))).Where(p => p.box is not null)
             .Select(p => (p.a, box: p.box!.Value)).ToList();
-        var truth = new List<(int, BoxF, float)>();
+        var truth = new List<(int, Box, float)>();
         foreach (var (a, box) in present)
         {
             var clipped = box.ClipTo(Width, Height);

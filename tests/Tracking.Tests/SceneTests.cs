@@ -115,7 +115,7 @@ public class SceneTests
             Assert.That(metrics.Idf1, Is.GreaterThanOrEqualTo(0.85));
             Assert.That(finalIds, Is.Unique, "one final tracklet per track id: no id is given twice");
             Assert.That(hypotheses.Select(h => h.Id).Distinct(), Is.SubsetOf(finalIds), "every reported track ended in a tracklet");
-            Assert.That(tracklets.All(t => t.Samples.Count is > 0 and <= 8 && t.Samples.All(s => s.Crop.Length == TrackletSample.CropBytes)), Is.True);
+            Assert.That(tracklets.All(t => t.Samples.Count is > 0 and <= 8 && t.Samples.All(s => s.Crop.Bgr.Length == PersonCrop.Bytes && s.Crop.Width == PersonCrop.Width)), Is.True);
             Assert.That(tracklets.All(t => t.ThumbnailJpeg is [0xFF, 0xD8, ..]), Is.True, "thumbnails are JPEG");
         });
     }

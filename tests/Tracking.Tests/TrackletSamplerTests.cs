@@ -14,7 +14,7 @@ public class TrackletSamplerTests
         var sampler = new TrackletSampler(8);
         for (int f = 0; f < 400; f++)
         {
-            sampler.Offer(frame, T0 + TimeSpan.FromMilliseconds(40 * f), new BoxF(100, 100, 50, 150), 0.9f, 0);
+            sampler.Offer(frame, T0 + TimeSpan.FromMilliseconds(40 * f), new Box(100, 100, 50, 150), 0.9f, 0);
         }
 
         var (samples, best) = sampler.Select(new Random(1));
@@ -36,7 +36,7 @@ public class TrackletSamplerTests
         {
             // Frames alternate: sharp and clear / blurred / sharp but heavily occluded.
             var (frame, occlusion) = (f % 3) switch { 0 => (sharp, 0f), 1 => (blurred, 0f), _ => (sharp, 0.7f) };
-            sampler.Offer(frame, T0 + TimeSpan.FromMilliseconds(100 * f), new BoxF(200, 100, 60, 180), 0.9f, occlusion);
+            sampler.Offer(frame, T0 + TimeSpan.FromMilliseconds(100 * f), new Box(200, 100, 60, 180), 0.9f, occlusion);
         }
 
         var (samples, _) = sampler.Select(new Random(1));
@@ -51,7 +51,7 @@ public class TrackletSamplerTests
     {
         using var frame = Noise(320, 240);
         var sampler = new TrackletSampler(4);
-        sampler.Offer(frame, T0, new BoxF(400, 300, 50, 100), 0.9f, 0);
+        sampler.Offer(frame, T0, new Box(400, 300, 50, 100), 0.9f, 0);
         Assert.That(sampler.CandidateCount, Is.Zero);
     }
 
@@ -62,7 +62,7 @@ public class TrackletSamplerTests
         frame[new Rect(100, 50, 40, 80)].SetTo(new Scalar(10, 20, 30));
         var sampler = new TrackletSampler(1);
 
-        sampler.Offer(frame, T0, new BoxF(100, 50, 40, 80), 0.9f, 0);
+        sampler.Offer(frame, T0, new Box(100, 50, 40, 80), 0.9f, 0);
 
         var crop = sampler.Select(new Random(1)).Samples.Single().Crop;
         Assert.That(crop.Length, Is.EqualTo(128 * 256 * 3));

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
@@ -129,10 +128,7 @@ internal static class BenchDetectCommand
         var images = new List<BgrImage>();
         while (images.Count < count && capture.Read(mat) && !mat.Empty())
         {
-            using var packed = mat.Clone();
-            var bytes = new byte[packed.Width * packed.Height * 3];
-            Marshal.Copy(packed.Data, bytes, 0, bytes.Length);
-            images.Add(new BgrImage(bytes, packed.Width, packed.Height));
+            images.Add(BgrImage.FromMat(mat));
         }
 
         if (images.Count == 0)

@@ -160,8 +160,8 @@ internal static class BenchPipelineCommand
 
     private static Dictionary<string, (long Frames, long Detected, long Drops)> Snapshot(ReidService service) =>
         service.Context.Cameras.ToDictionary(
-            c => c.Id,
-            c => (c.FramesDelivered, service.Pipeline.Metrics.DetectedFrames.GetValueOrDefault(c.Id),
-                c.FramesDropped + service.Pipeline.Metrics.FrameDrops.GetValueOrDefault(c.Id)),
+            c => c.CameraId,
+            c => (c.FramesDelivered, service.Pipeline.Metrics.DetectedFrames.GetValueOrDefault(c.CameraId),
+                c.FramesDropped + service.Pipeline.Metrics.FrameDrops.GetValueOrDefault(c.CameraId)),
             StringComparer.Ordinal);
 }

@@ -119,7 +119,7 @@ internal static class BenchTrackCommand
                 s.y += s.vy;
                 state[i] = s;
                 float jx = (random.NextSingle() - 0.5f) * 3, jy = (random.NextSingle() - 0.5f) * 3;
-                detections[i] = new PersonDetection(new BoxF(s.x + jx, s.y + jy, s.w, s.h), 0.6f + (random.NextSingle() * 0.35f));
+                detections[i] = new PersonDetection(new Box(s.x + jx, s.y + jy, s.w, s.h), 0.6f + (random.NextSingle() * 0.35f));
             }
 
             script.Add(detections);

@@ -16,7 +16,7 @@ internal sealed record SightingDto(
 {
     public static SightingDto From(SightingRecord s, float? score = null) => new(
         s.Id, s.Camera, s.Track, s.FirstSeen, s.LastSeen, s.ModelVersion, s.IdentityId,
-        [.. s.Samples.Select(x => new SampleDto(x.Time, [x.Box.X, x.Box.Y, x.Box.W, x.Box.H]))],
+        [.. s.Samples.Select(x => new SampleDto(x.Time, [x.Box.X, x.Box.Y, x.Box.Width, x.Box.Height]))],
         $"/api/sightings/{s.Id}/thumbnail", score);
 }
 
@@ -52,9 +52,9 @@ internal static class ApiEndpoints
         }));
 
         app.MapGet("/api/cameras", () => Results.Json(service.Cameras.Select(c => new CameraDto(
-            c.Id, c.State.ToString().ToLowerInvariant(), c.MaskedUrl, Math.Round(c.Fps, 2), c.FramesDelivered,
-            c.FramesDropped + service.Metrics.FrameDrops.GetValueOrDefault(c.Id), c.Reconnects,
-            service.Metrics.DetectedFrames.GetValueOrDefault(c.Id), service.Metrics.Sightings.GetValueOrDefault(c.Id),
+            c.CameraId, c.State.ToString().ToLowerInvariant(), c.Url, Math.Round(c.Fps, 2), c.FramesDelivered,
+            c.FramesDropped + service.Metrics.FrameDrops.GetValueOrDefault(c.CameraId), c.Reconnects,
+            service.Metrics.DetectedFrames.GetValueOrDefault(c.CameraId), service.Metrics.Sightings.GetValueOrDefault(c.CameraId),
             c.LastError)).ToList()));
 
         app.MapGet("/api/sightings", async (HttpRequest request, CancellationToken ct) =>

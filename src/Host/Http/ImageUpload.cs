@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using OpenCvSharp;
 using ReId.Host.Pipeline;
 
@@ -43,12 +42,6 @@ internal static class ImageUpload
             throw new BadImageException($"'{name}' is {mat.Width}x{mat.Height}: each side must be {MinSide} to {MaxSide} pixels");
         }
 
-        var bytes = new byte[mat.Width * mat.Height * 3];
-        using (var continuous = mat.IsContinuous() ? null : mat.Clone())
-        {
-            Marshal.Copy((continuous ?? mat).Data, bytes, 0, bytes.Length);
-        }
-
-        return new Crop(bytes, mat.Width, mat.Height);
+        return BgrImage.FromMat(mat);
     }
 }

@@ -49,7 +49,7 @@ internal sealed class EmbedderSlot : IAsyncDisposable
         }
     }
 
-    public async Task<IReadOnlyList<float[]>> EmbedAsync(IReadOnlyList<IReadOnlyList<Crop>> tracklets, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<float[]>> EmbedAsync(IReadOnlyList<IReadOnlyList<BgrImage>> tracklets, CancellationToken cancellationToken = default)
     {
         using var lease = Acquire();
         return await lease.Embedder.EmbedAsync(tracklets, cancellationToken).ConfigureAwait(false);

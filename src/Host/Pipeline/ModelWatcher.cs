@@ -74,6 +74,22 @@ internal sealed partial class ModelWatcher : IDisposable
                 return false;
             }
 
+            try
+            {
+                StageChecks.EmbeddingFitsStore(loaded, _repository.Dimension);
+            }
+            catch (InvalidOperationException e)
+            {
+                await loaded.DisposeAsync().ConfigureAwait(false);
+                LogReloadFailed(_section.ModelPath ?? "", old, e.Message);
+                return false;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogReloadFailed(_section.ModelPath ?? "", old, e.Message);
+                return false;
+            }
+
             if (loaded.ModelVersion == old)
             {
                 await loaded.DisposeAsync().ConfigureAwait(false);

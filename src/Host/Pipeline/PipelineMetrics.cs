@@ -131,25 +131,25 @@ internal sealed class PipelineMetrics
         Header(sb, "reid_camera_frames_total", "counter", "Frames a camera delivered.");
         foreach (var c in statuses)
         {
-            Line(sb, "reid_camera_frames_total", Cam(c.Id), c.FramesDelivered);
+            Line(sb, "reid_camera_frames_total", Cam(c.CameraId), c.FramesDelivered);
         }
 
         Header(sb, "reid_camera_dropped_total", "counter", "Frames dropped by a camera or at the detector's queue.");
         foreach (var c in statuses)
         {
-            Line(sb, "reid_camera_dropped_total", Cam(c.Id), c.FramesDropped + FrameDrops.GetValueOrDefault(c.Id));
+            Line(sb, "reid_camera_dropped_total", Cam(c.CameraId), c.FramesDropped + FrameDrops.GetValueOrDefault(c.CameraId));
         }
 
         Header(sb, "reid_camera_fps", "gauge", "Measured frames per second of a camera.");
         foreach (var c in statuses)
         {
-            Line(sb, "reid_camera_fps", Cam(c.Id), c.Fps);
+            Line(sb, "reid_camera_fps", Cam(c.CameraId), c.Fps);
         }
 
         Header(sb, "reid_camera_up", "gauge", "1 while a camera is streaming.");
         foreach (var c in statuses)
         {
-            Line(sb, "reid_camera_up", Cam(c.Id), c.State == CameraState.Streaming ? 1 : 0);
+            Line(sb, "reid_camera_up", Cam(c.CameraId), c.State == CameraState.Streaming ? 1 : 0);
         }
 
         Header(sb, "reid_detected_frames_total", "counter", "Frames given to the detector.");

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using ReId.Tracking;
 
 namespace ReId.Host.Pipeline;
 
@@ -19,8 +20,8 @@ internal sealed class PipelineFailedException(string stage, Exception inner)
 internal sealed partial class ReidPipeline
 {
     private readonly IReadOnlyList<ICameraSource> _cameras;
-    private readonly IFrameDetector _detector;
-    private readonly Func<string, ICameraTracker> _trackerFactory;
+    private readonly IPersonDetector _detector;
+    private readonly Func<string, ITracker> _trackerFactory;
     private readonly EmbedderSlot _embedder;
     private readonly ISightingRepository _store;
     private readonly PipelineOptions _settings;
@@ -29,7 +30,7 @@ internal sealed partial class ReidPipeline
     private readonly TimeProvider _time;
 
     public ReidPipeline(
-        IReadOnlyList<ICameraSource> cameras, IFrameDetector detector, Func<string, ICameraTracker> trackerFactory,
+        IReadOnlyList<ICameraSource> cameras, IPersonDetector detector, Func<string, ITracker> trackerFactory,
         EmbedderSlot embedder, ISightingRepository store, PipelineOptions settings, ILogger logger, TimeProvider? time = null,
         bool lossless = false)
     {
@@ -54,7 +55,7 @@ internal sealed partial class ReidPipeline
         public void Dispose() => Frame.Dispose();
     }
 
-    private sealed record Detected(Envelope Frame, IReadOnlyList<DetectedPerson> Detections) : IDisposable
+    private sealed record Detected(Envelope Frame, IReadOnlyList<PersonDetection> Detections) : IDisposable
     {
         public void Dispose() => Frame.Dispose();
     }
@@ -156,7 +157,7 @@ internal sealed partial class ReidPipeline
         DateTimeOffset? next = null;
         try
         {
-            await foreach (var frame in camera.Frames.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            await foreach (var frame in camera.ReadFramesAsync(cancellationToken).ConfigureAwait(false))
             {
                 Metrics.Ingest.CountIn();
                 // Capture times, not arrival times, set the rate: file cameras read fast keep their real rhythm.
@@ -237,11 +238,11 @@ internal sealed partial class ReidPipeline
                 continue;
             }
 
-            IReadOnlyList<IReadOnlyList<DetectedPerson>> found;
+            IReadOnlyList<IReadOnlyList<PersonDetection>> found;
             var started = _time.GetTimestamp();
             try
             {
-                found = _detector.Detect(batch.Select(b => b.Frame).ToList());
+                found = _detector.Detect(batch.Select(b => b.Frame.Image).ToList());
             }
             catch
             {
@@ -265,17 +266,19 @@ internal sealed partial class ReidPipeline
     }
 
     private async Task TrackLoopAsync(
-        string cameraId, ICameraTracker tracker, StageQueue<Detected> input, StageQueue<Finished> output, CancellationToken cancellationToken)
+        string cameraId, ITracker tracker, StageQueue<Detected> input, StageQueue<Finished> output, CancellationToken cancellationToken)
     {
         await foreach (var item in input.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
             IReadOnlyList<Tracklet> done;
             using (item)
             {
-                done = tracker.Update(item.Frame.Frame, item.Detections);
+                // The tracker copies its crops out of the frame before it returns: the frame's buffer goes back now.
+                var frame = item.Frame.Frame;
+                done = tracker.Update(frame.Image, frame.CaptureTime, item.Detections).Tracklets;
             }
 
-            foreach (var t in done)
+            foreach (var t in done.Where(Stored))
             {
                 Metrics.Tracking.CountOut();
                 PipelineMetrics.Add(Metrics.Tracklets, cameraId);
@@ -285,13 +288,19 @@ internal sealed partial class ReidPipeline
 
         // The camera ended: its open tracks are finished too.
         var now = _time.GetTimestamp();
-        foreach (var t in tracker.Flush())
+        foreach (var t in tracker.Flush().Where(Stored))
         {
             Metrics.Tracking.CountOut();
             PipelineMetrics.Add(Metrics.Tracklets, cameraId);
             await output.WriteAsync(new Finished(t, now), cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// Only final tracklets (the track ended) become sightings, so a person is stored once per track (the tracker
+    /// itself drops tracks shorter than Tracking:MinFrames).
+    /// </summary>
+    private static bool Stored(Tracklet t) => t.IsFinal && t.Samples.Count > 0;
 
     private async Task EncodeLoopAsync(StageQueue<Finished> input, CancellationToken cancellationToken)
     {
@@ -305,11 +314,7 @@ internal sealed partial class ReidPipeline
                 batch.Add(f);
             }
 
-            var usable = batch.Where(f => f.Tracklet.Samples.Any(s => s.Crop is not null)).ToList();
-            if (usable.Count == 0)
-            {
-                continue;
-            }
+            var usable = batch;
 
             IReadOnlyList<float[]> embeddings;
             string version;
@@ -317,7 +322,7 @@ internal sealed partial class ReidPipeline
             {
                 version = lease.Embedder.ModelVersion;
                 embeddings = await lease.Embedder.EmbedAsync(
-                    usable.Select(f => (IReadOnlyList<Crop>)f.Tracklet.Samples.Where(s => s.Crop is not null).Select(s => s.Crop!).ToList()).ToList(),
+                    usable.Select(f => (IReadOnlyList<BgrImage>)[.. f.Tracklet.Samples.Select(s => s.Crop)]).ToList(),
                     cancellationToken).ConfigureAwait(false);
             }
 

@@ -4,6 +4,7 @@ using ReId.Host.Configuration;
 using ReId.Host.Http;
 using ReId.ReidEncoder;
 using ReId.Host.Pipeline.Adapters;
+using ReId.Ingest;
 using ReId.Search;
 using ReId.Tracking;
 
@@ -14,13 +15,13 @@ internal sealed partial class ReidService : IAsyncDisposable
 {
     private readonly ILogger _logger;
     private readonly List<ICameraSource> _cameras;
-    private readonly IFrameDetector _detector;
+    private readonly IPersonDetector _detector;
     private readonly SearchRepository _repository;
     private ModelWatcher? _watcher;
     private WebServer? _web;
 
     private ReidService(
-        ServiceSettings options, ILoggerFactory loggerFactory, List<ICameraSource> cameras, IFrameDetector detector,
+        ServiceSettings options, ILoggerFactory loggerFactory, List<ICameraSource> cameras, IPersonDetector detector,
         EmbedderSlot embedder, SearchRepository repository, TimeProvider time)
     {
         Options = options;
@@ -31,7 +32,7 @@ internal sealed partial class ReidService : IAsyncDisposable
         Embedder = embedder;
         _repository = repository;
         Pipeline = new ReidPipeline(
-            cameras, detector, id => new TrackerAdapter(TrackerRegistry.Create(id, options.Tracking)),
+            cameras, detector, id => TrackerRegistry.Create(id, options.Tracking),
             embedder, repository, options.Pipeline, loggerFactory.CreateLogger<ReidPipeline>(), time, options.Lossless);
         Context = new ServiceContext(() => [.. _cameras.Select(c => c.Status)], Pipeline.Metrics, repository, embedder, options.Search.WhereElse, options.Http);
     }
@@ -42,7 +43,7 @@ internal sealed partial class ReidService : IAsyncDisposable
     public ServiceContext Context { get; }
     public EmbedderSlot Embedder { get; }
     public ISightingRepository Repository => _repository;
-    public string DetectorDescription => (_detector as DetectorAdapter)?.Description ?? _detector.Name;
+    public string DetectorDescription => _detector.Description;
     public Uri? WebAddress => _web?.Address;
 
     /// <summary>Builds every part; a part that cannot start throws with a message that names the cause.</summary>
@@ -52,17 +53,19 @@ internal sealed partial class ReidService : IAsyncDisposable
     {
         time ??= TimeProvider.System;
         var cameras = new List<ICameraSource>();
-        IFrameDetector? detector = null;
+        IPersonDetector? detector = null;
         EmbedderSlot? embedder = null;
         try
         {
             foreach (var c in options.Cameras)
             {
-                cameras.Add(new CameraAdapter(c, loggerFactory, time));
+                cameras.Add(new Camera(c, loggerFactory.CreateLogger<Camera>(), time));
             }
 
-            detector = new DetectorAdapter(DetectorRegistry.Create(options.Detection, loggerFactory));
-            embedder = new EmbedderSlot(encoderFactory(options.Encoder, loggerFactory));
+            detector = DetectorRegistry.Create(options.Detection, loggerFactory);
+            var encoder = encoderFactory(options.Encoder, loggerFactory);
+            embedder = new EmbedderSlot(encoder);
+            StageChecks.EmbeddingFitsStore(encoder, Sighting.Dimension);
             var store = options.Search.OpenStore(time, loggerFactory);
             var slot = embedder;
             var repository = new SearchRepository(store, options.Search, () => slot.ModelVersion, time, loggerFactory);

@@ -12,25 +12,9 @@ public static class ImageDecoder
         if (encoded.Length == 0) throw new InvalidDataException("the image is empty.");
         using var mat = Cv2.ImDecode(encoded, ImreadModes.Color);
         if (mat.Empty()) throw new InvalidDataException($"the {encoded.Length} bytes given are not an image OpenCV can decode.");
-        return ToCrop(mat);
+        return BgrImage.FromMat(mat);
     }
 
     /// <summary>Reads and decodes an image file.</summary>
     public static Crop Load(string path) => Decode(File.ReadAllBytes(path));
-
-    private static Crop ToCrop(Mat mat)
-    {
-        int width = mat.Width, height = mat.Height;
-        var bytes = new byte[width * height * 3];
-        if (mat.IsContinuous())
-        {
-            System.Runtime.InteropServices.Marshal.Copy(mat.Data, bytes, 0, bytes.Length);
-        }
-        else
-        {
-            using var packed = mat.Clone();
-            System.Runtime.InteropServices.Marshal.Copy(packed.Data, bytes, 0, bytes.Length);
-        }
-        return new Crop(bytes, width, height);
-    }
 }

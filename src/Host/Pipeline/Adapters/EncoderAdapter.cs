@@ -13,6 +13,9 @@ internal sealed partial class EncoderAdapter(TrackletEncoder encoder, bool flipA
 
     public string Device => encoder.Device;
 
+    /// <summary>The model's embedding size (its description's EmbeddingSize).</summary>
+    public int Dimension => encoder.EmbeddingSize;
+
     /// <summary>What the model was trained on, from its file ("none: ..." for the default model).</summary>
     public string TrainingData => encoder.Description.Training.Data;
 
@@ -52,27 +55,27 @@ internal sealed partial class EncoderAdapter(TrackletEncoder encoder, bool flipA
     [LoggerMessage(EventId = 31, Level = LogLevel.Information, Message = "Encoder model: {Description}")]
     private static partial void LogModel(ILogger logger, string description);
 
-    public async Task<IReadOnlyList<float[]>> EmbedAsync(IReadOnlyList<IReadOnlyList<Crop>> tracklets, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<float[]>> EmbedAsync(IReadOnlyList<IReadOnlyList<BgrImage>> tracklets, CancellationToken cancellationToken = default)
     {
-        // The encoder batches concurrent requests on its inference thread: send them all, then collect.
-        var tasks = tracklets.Select(t => encoder.EncodeAsync(
-            [.. t.Select(c => new ReId.ReidEncoder.Crop(c.Bgr, c.Width, c.Height))], cancellationToken)).ToList();
+        // The encoder batches concurrent requests on its inference thread: send them all, then collect. The crops go
+        // to it as they are (the encoder's input is the pipeline's image type).
+        var tasks = tracklets.Select(t => encoder.EncodeAsync(t, cancellationToken)).ToList();
         if (!flipAverage)
         {
             return await Task.WhenAll(tasks).ConfigureAwait(false);
         }
 
-        var mirrored = tracklets.Select(t => encoder.EncodeAsync(
-            [.. t.Select(c => new ReId.ReidEncoder.Crop(Mirror(c), c.Width, c.Height))], cancellationToken)).ToList();
+        var mirrored = tracklets.Select(t => encoder.EncodeAsync([.. t.Select(Mirror)], cancellationToken)).ToList();
         var plain = await Task.WhenAll(tasks).ConfigureAwait(false);
         var flipped = await Task.WhenAll(mirrored).ConfigureAwait(false);
         return [.. plain.Zip(flipped, Average)];
     }
 
     /// <summary>The crop mirrored left to right (BGR24, rows packed).</summary>
-    internal static byte[] Mirror(Pipeline.Crop c)
+    internal static BgrImage Mirror(BgrImage c)
     {
-        var output = new byte[c.Bgr.Length];
+        var input = c.Bgr.Span;
+        var output = new byte[input.Length];
         var row = c.Width * 3;
         for (var y = 0; y < c.Height; y++)
         {
@@ -81,13 +84,13 @@ internal sealed partial class EncoderAdapter(TrackletEncoder encoder, bool flipA
             {
                 var from = o + x * 3;
                 var to = o + (c.Width - 1 - x) * 3;
-                output[to] = c.Bgr[from];
-                output[to + 1] = c.Bgr[from + 1];
-                output[to + 2] = c.Bgr[from + 2];
+                output[to] = input[from];
+                output[to + 1] = input[from + 1];
+                output[to + 2] = input[from + 2];
             }
         }
 
-        return output;
+        return new BgrImage(output, c.Width, c.Height);
     }
 
     /// <summary>The normalised mean of two unit vectors.</summary>

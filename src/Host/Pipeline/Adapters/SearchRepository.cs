@@ -36,6 +36,9 @@ internal sealed class SearchRepository : ISightingRepository
 
     public ISightingStore Store => _store;
 
+    /// <summary>Floats in each stored embedding.</summary>
+    public int Dimension => Sighting.Dimension;
+
     /// <summary>Model versions whose sightings the lists include (the current one and those seen since start).</summary>
     private IReadOnlyList<string> Models
     {
@@ -65,13 +68,13 @@ internal sealed class SearchRepository : ISightingRepository
         RememberModel(sighting.ModelVersion);
         await _store.AddAsync(
             [new Sighting(id, t.CameraId, t.TrackId, t.FirstSeen, t.LastSeen, sighting.ModelVersion, sighting.Embedding,
-                [.. t.Samples.Select(s => new ReId.Search.SightingSample(s.Time, new ReId.Search.Box(s.Box.X, s.Box.Y, s.Box.W, s.Box.H)))],
+                [.. t.Samples.Select(s => new SightingSample(s.Time, s.Box))],
                 t.ThumbnailJpeg.Length > 0 ? t.ThumbnailJpeg : null)],
             cancellationToken).ConfigureAwait(false);
         if (_keepCrops)
         {
             var crops = t.Samples.Where(s => s.Crop is { Width: KeptCrop.Width, Height: KeptCrop.Height })
-                .Select(s => new KeptCrop(s.Time, s.Crop!.Bgr)).ToList();
+                .Select(s => new KeptCrop(s.Time, s.Crop.ToArray())).ToList();
             if (crops.Count > 0)
             {
                 await _store.KeepCropsAsync(id, crops, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
@@ -181,9 +184,9 @@ internal sealed class SearchRepository : ISightingRepository
         }
     }
 
-    public async Task<IReadOnlyList<(string Id, IReadOnlyList<Crop> Crops)>> StaleAsync(string modelVersion, int limit, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<(string Id, IReadOnlyList<BgrImage> Crops)>> StaleAsync(string modelVersion, int limit, CancellationToken cancellationToken = default)
     {
-        var stale = new List<(string, IReadOnlyList<Crop>)>();
+        var stale = new List<(string, IReadOnlyList<BgrImage>)>();
         foreach (var model in Models.Where(m => m != modelVersion))
         {
             foreach (var h in await AllAsync(model, null, null, null, cancellationToken).ConfigureAwait(false))
@@ -194,7 +197,7 @@ internal sealed class SearchRepository : ISightingRepository
                     continue;
                 }
 
-                stale.Add((h.SightingId.ToString(), [.. crops.Select(c => new Crop(c.Bgr, KeptCrop.Width, KeptCrop.Height))]));
+                stale.Add((h.SightingId.ToString(), [.. crops.Select(c => c.Image)]));
                 if (stale.Count >= limit)
                 {
                     return stale;
@@ -295,7 +298,7 @@ internal sealed class SearchRepository : ISightingRepository
 
     private static SightingRecord ToRecord(Sighting s) => new(
         s.Id.ToString(), s.Camera, s.Track, s.FirstSeen, s.LastSeen, s.ModelVersion,
-        [.. s.Samples.Select(x => new SightingSample(x.Time, new Box(x.Box.X, x.Box.Y, x.Box.W, x.Box.H)))],
+        s.Samples,
         s.IdentityId?.ToString());
 
     private static IdentityRecord ToIdentity(Guid id, IReadOnlyList<Sighting> sightings) => new(
