@@ -16,8 +16,4 @@ internal static partial class DetectionLog
     [LoggerMessage(EventId = 2002, Level = LogLevel.Information,
         Message = "Detector loaded: {Description}")]
     public static partial void DetectorLoaded(ILogger logger, string description);
-
-    [LoggerMessage(EventId = 2003, Level = LogLevel.Error,
-        Message = "Detection of a batch of {Count} frames failed")]
-    public static partial void BatchFailed(ILogger logger, Exception exception, int count);
 }

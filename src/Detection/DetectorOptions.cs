@@ -43,9 +43,6 @@ public sealed class DetectorOptions
     /// <summary>Most frames run together (across cameras).</summary>
     public int BatchSize { get; set; } = 4;
 
-    /// <summary>Longest time a batch waits for more frames once one is waiting.</summary>
-    public TimeSpan BatchWait { get; set; } = TimeSpan.FromMilliseconds(20);
-
     /// <summary>ONNX Runtime intra-op threads; 0: half the cores (the encoder takes the other half).</summary>
     public int Threads { get; set; }
 
@@ -75,7 +72,6 @@ public sealed class DetectorOptions
         errors.Check(MinScore is > 0 and < 1, $"{s}:MinScore", MinScore, "between 0 and 1");
         errors.Check(NmsIouThreshold is > 0 and <= 1, $"{s}:NmsIouThreshold", NmsIouThreshold, "above 0, at most 1");
         errors.Check(BatchSize is >= 1 and <= 64, $"{s}:BatchSize", BatchSize, "1 to 64");
-        errors.Check(BatchWait >= TimeSpan.Zero && BatchWait <= TimeSpan.FromSeconds(1), $"{s}:BatchWait", BatchWait, "00:00:00 to 00:00:01");
         errors.Check(Threads is >= 0 and <= 256, $"{s}:Threads", Threads, "0 (automatic: half the cores) to 256");
         errors.Check(DeviceId is >= 0 and <= 64, $"{s}:DeviceId", DeviceId, "a CUDA device ordinal, 0 or more");
     }

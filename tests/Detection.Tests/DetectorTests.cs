@@ -208,4 +208,20 @@ public class DetectorTests
         using var file = File.Create(path);
         model.WriteTo(file);
     }
+
+    [Test]
+    public void Detect_ThreeCamerasInOneBatchWithYolox_SameAsDetectingAlone()
+    {
+        using var detector = DetectorRegistry.Create(new DetectorOptions { ModelPath = SharedData.YoloxModel, BatchSize = 3 });
+        var frames = new[] { 50, 300, 600 }.Select(i => TestImages.VideoFrame(SharedData.Vtest, i)).ToArray();
+        var alone = frames.Select(f => detector.Detect([f])[0]).ToArray();
+
+        var together = detector.Detect(frames);
+
+        Assert.That(together, Has.Count.EqualTo(3));
+        for (int i = 0; i < frames.Length; i++)
+        {
+            Assert.That(together[i].Select(d => d.Box), Is.EqualTo(alone[i].Select(d => d.Box)), $"camera {i}");
+        }
+    }
 }

@@ -1,18 +1,16 @@
-using System.Diagnostics;
-
 namespace ReId.Ingest.Tests;
 
 /// <summary>
-/// Debian's GStreamer RTSP server (tools/rtsp-server.py through /usr/bin/python3 with gi) on a free loopback port:
-/// /pattern is a live 640x360 25 fps test pattern, /cam0 the given H.264 file in real time. Can be killed and
-/// started again on the same port. Should the server die by itself, it is started again at once, so that one
-/// crash of the server (not the code under test) does not fail the tests that share it.
+/// The loopback RTSP server of the test support project (<see cref="RtspServer"/>) on a fixed free port: /pattern
+/// is a live 640x360 25 fps test pattern, /cam0 the given H.264 file in real time. Can be killed and started again
+/// on the same port. Should the server die by itself, it is started again at once, so that one crash of the server
+/// (not the code under test) does not fail the tests that share it.
 /// </summary>
 internal sealed class RtspTestServer : IDisposable
 {
     private readonly string? _video;
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private Process? _process;
+    private RtspServer? _server;
     private volatile bool _stopped = true;
 
     public RtspTestServer(string? video)
@@ -41,52 +39,27 @@ internal sealed class RtspTestServer : IDisposable
         await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
-            if (_process is { HasExited: false })
+            if (_server is { Exited.IsCompleted: false })
             {
                 return;
             }
 
-            _process?.Dispose();
-            var script = Path.Combine(TestEnvironment.OutputDirectory, "rtsp-server.py");
-            var info = new ProcessStartInfo("/usr/bin/python3")
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                RedirectStandardInput = true,
-            };
-            info.ArgumentList.Add(script);
-            info.ArgumentList.Add("--port");
-            info.ArgumentList.Add(Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            info.ArgumentList.Add("--pattern");
-            if (_video is not null)
-            {
-                info.ArgumentList.Add("--video");
-                info.ArgumentList.Add(_video);
-            }
-
-            var process = Process.Start(info)!;
-            _process = process;
-            _stopped = false;
-            var stderr = process.StandardError.ReadToEndAsync();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            string? line;
+            _server?.Dispose();
+            _server = null;
+            RtspServer server;
             try
             {
-                line = await process.StandardOutput.ReadLineAsync(timeout.Token).ConfigureAwait(false);
+                server = await RtspServer.StartAsync(Port, _video, mounts: 1, pattern: true).ConfigureAwait(false);
             }
-            catch (OperationCanceledException)
+            catch (InvalidOperationException e)
             {
-                line = null;
+                Assert.Fail($"The RTSP test server did not start: {e.Message}");
+                throw;
             }
 
-            if (line is null || !line.StartsWith("READY", StringComparison.Ordinal))
-            {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync().ConfigureAwait(false);
-                Assert.Fail($"The RTSP test server did not start (needs /usr/bin/python3 with gi and gir1.2-gst-rtsp-server-1.0, see setup.sh): {line} {await stderr.ConfigureAwait(false)}");
-            }
-
-            _ = RestartIfItDiesAsync(process, stderr);
+            _server = server;
+            _stopped = false;
+            _ = RestartIfItDiesAsync(server);
         }
         finally
         {
@@ -101,10 +74,9 @@ internal sealed class RtspTestServer : IDisposable
         try
         {
             _stopped = true;
-            if (_process is { HasExited: false } process)
+            if (_server is { } server)
             {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync().ConfigureAwait(false);
+                await server.KillAsync().ConfigureAwait(false);
             }
         }
         finally
@@ -113,15 +85,15 @@ internal sealed class RtspTestServer : IDisposable
         }
     }
 
-    private async Task RestartIfItDiesAsync(Process process, Task<string> stderr)
+    private async Task RestartIfItDiesAsync(RtspServer server)
     {
-        await process.WaitForExitAsync().ConfigureAwait(false);
-        if (_stopped || !ReferenceEquals(process, _process))
+        await server.Exited.ConfigureAwait(false);
+        if (_stopped || !ReferenceEquals(server, _server))
         {
             return;
         }
 
-        await TestContext.Progress.WriteLineAsync($"RTSP test server died by itself ({await stderr.ConfigureAwait(false)}); starting it again.").ConfigureAwait(false);
+        await TestContext.Progress.WriteLineAsync($"RTSP test server died by itself ({await server.Errors.ConfigureAwait(false)}); starting it again.").ConfigureAwait(false);
         try
         {
             await StartAsync().ConfigureAwait(false);
@@ -136,13 +108,7 @@ internal sealed class RtspTestServer : IDisposable
     public void Dispose()
     {
         _stopped = true;
-        if (_process is { HasExited: false } process)
-        {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit(5000);
-        }
-
-        _process?.Dispose();
+        _server?.Dispose();
         _gate.Dispose();
     }
 }

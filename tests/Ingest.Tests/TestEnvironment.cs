@@ -7,12 +7,11 @@ namespace ReId.Ingest.Tests;
 /// <summary>Paths, media made for the tests, and the shared loopback RTSP server (started on first use).</summary>
 internal static class TestEnvironment
 {
-    private static readonly Lazy<string> RepoRootPath = new(FindRepoRoot);
     private static readonly Lazy<Task<TestMedia>> MediaTask = new(() => TestMedia.CreateAsync(SampleVideoOrNull()));
     private static readonly Lock ServerGate = new();
     private static RtspTestServer? _server;
 
-    public static string RepoRoot => RepoRootPath.Value;
+    public static string RepoRoot => SharedData.RepoRoot;
 
     public static string OutputDirectory => TestContext.CurrentContext.TestDirectory;
 
@@ -103,19 +102,6 @@ internal static class TestEnvironment
     {
         Assert.Ignore(reason);
         return reason;
-    }
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Pipeline.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No Pipeline.sln above {TestContext.CurrentContext.TestDirectory}.");
     }
 }
 

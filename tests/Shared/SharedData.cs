@@ -6,10 +6,8 @@ namespace ReId.Tests;
 /// </summary>
 internal static class SharedData
 {
-    private static readonly Lazy<string> Root = new(FindRepoRoot);
-
     /// <summary>The folder holding Pipeline.sln, found by walking up from the test output folder.</summary>
-    public static string RepoRoot => Root.Value;
+    public static string RepoRoot => RepoPaths.Root;
 
     /// <summary>The YOLOX-nano ONNX model (REID_YOLOX_MODEL, else ../shared/models/yolox_nano.onnx).</summary>
     public static string YoloxModel => RequireFile("REID_YOLOX_MODEL", "models/yolox_nano.onnx");
@@ -34,10 +32,7 @@ internal static class SharedData
     }
 
     /// <summary>The path of <paramref name="relative"/> under ../shared, or the value of <paramref name="variable"/> when set.</summary>
-    public static string PathOf(string variable, string relative) =>
-        Environment.GetEnvironmentVariable(variable) is { Length: > 0 } fromEnvironment
-            ? fromEnvironment
-            : Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", relative));
+    public static string PathOf(string variable, string relative) => RepoPaths.Shared(variable, relative);
 
     /// <summary>A file under ../shared (or named by <paramref name="variable"/>); ignores the test when absent.</summary>
     public static string RequireFile(string variable, string relative)
@@ -61,18 +56,5 @@ internal static class SharedData
         }
 
         return path;
-    }
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Pipeline.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"Pipeline.sln not found above {TestContext.CurrentContext.TestDirectory}.");
     }
 }

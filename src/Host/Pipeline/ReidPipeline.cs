@@ -187,82 +187,17 @@ internal sealed partial class ReidPipeline
     private async Task DetectLoopAsync(
         StageQueue<Envelope> input, Dictionary<string, StageQueue<Detected>> outputs, CancellationToken cancellationToken)
     {
-        var batch = new List<Envelope>(_settings.DetectionBatchSize);
-        var reader = input.Reader;
-        while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            batch.Clear();
-            var deadline = _time.GetTimestamp() + (long)(_settings.DetectionBatchWait.TotalSeconds * _time.TimestampFrequency);
-            while (batch.Count < _settings.DetectionBatchSize)
+        var loop = new DetectLoop<Envelope>(_detector, _settings.DetectionBatchSize, _settings.DetectionBatchWait, e => e.Frame.Image, _time);
+        await loop.RunAsync(
+            input.Reader,
+            async (frame, found, ct) =>
             {
-                if (reader.TryRead(out var e))
-                {
-                    batch.Add(e);
-                    continue;
-                }
-
-                var left = _time.GetElapsedTime(_time.GetTimestamp(), deadline);
-                if (left <= TimeSpan.Zero || batch.Count == 0 && reader.Completion.IsCompleted)
-                {
-                    break;
-                }
-
-                // Wait a little for other cameras' frames to fill the batch, never past the deadline.
-                using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                wait.CancelAfter(left);
-                try
-                {
-                    if (!await reader.WaitToReadAsync(wait.Token).ConfigureAwait(false))
-                    {
-                        break;
-                    }
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    break;
-                }
-                catch
-                {
-                    // Stopped while the batch filled: its frames go back to their pools.
-                    foreach (var queued in batch)
-                    {
-                        queued.Dispose();
-                    }
-
-                    throw;
-                }
-            }
-
-            if (batch.Count == 0)
-            {
-                continue;
-            }
-
-            IReadOnlyList<IReadOnlyList<PersonDetection>> found;
-            var started = _time.GetTimestamp();
-            try
-            {
-                found = _detector.Detect(batch.Select(b => b.Frame.Image).ToList());
-            }
-            catch
-            {
-                foreach (var e in batch)
-                {
-                    e.Dispose();
-                }
-
-                throw;
-            }
-
-            Metrics.DetectionBatch.Record(_time.GetElapsedTime(started).TotalMilliseconds);
-            for (var i = 0; i < batch.Count; i++)
-            {
-                var frame = batch[i];
                 PipelineMetrics.Add(Metrics.DetectedFrames, frame.Frame.CameraId);
                 Metrics.Detection.CountOut();
-                await outputs[frame.Frame.CameraId].WriteAsync(new Detected(frame, found[i]), cancellationToken).ConfigureAwait(false);
-            }
-        }
+                await outputs[frame.Frame.CameraId].WriteAsync(new Detected(frame, found), ct).ConfigureAwait(false);
+            },
+            elapsed => Metrics.DetectionBatch.Record(elapsed.TotalMilliseconds),
+            cancellationToken).ConfigureAwait(false);
     }
 
     private async Task TrackLoopAsync(

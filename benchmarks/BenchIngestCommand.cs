@@ -4,10 +4,10 @@ using System.Globalization;
 using System.Text.Json;
 using ReId.Ingest;
 
-namespace ReId.Host.Commands;
+namespace ReId.Benchmarks;
 
 /// <summary>
-/// <c>reid bench ingest</c>: frames a second delivered to a consumer by N cameras on one source, against ffmpeg alone
+/// <c>reid-bench ingest</c>: frames a second delivered to a consumer by N cameras on one source, against ffmpeg alone
 /// decoding the same source the same way to a null sink, in the same run. Files are read as fast as possible and
 /// looped, so both sides decode for the whole measured time.
 /// </summary>

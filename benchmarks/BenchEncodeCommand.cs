@@ -6,10 +6,10 @@ using ReId.ReidEncoder;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace ReId.Host.Commands;
+namespace ReId.Benchmarks;
 
 /// <summary>
-/// <c>reid bench encode</c>: tracklets and crops per second through the tracklet encoder (preprocessing, queue,
+/// <c>reid-bench encode</c>: tracklets and crops per second through the tracklet encoder (preprocessing, queue,
 /// batching, trunk, DRSA head) against a raw TorchSharp loop over the trunk alone on the same inputs.
 /// </summary>
 internal static class BenchEncodeCommand

@@ -5,14 +5,17 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
 using OpenCvSharp;
+using System.Threading.Channels;
 using LogLevel = Microsoft.Extensions.Logging.LogLevel;
 using ReId.Detection;
+using ReId.Host.Pipeline;
 
-namespace ReId.Host.Commands;
+namespace ReId.Benchmarks;
 
 /// <summary>
-/// <c>reid bench detect</c>: frames per second of the detection stage (batcher, letterbox, model, decode, NMS)
-/// against a raw ONNX Runtime loop over the same model, batch and letterboxed inputs, in the same run.
+/// <c>reid-bench detect</c>: frames per second of the service's detection stage (the pipeline's
+/// <see cref="DetectLoop{T}"/>: its queue, batching, letterbox, model, decode, NMS) against a raw ONNX Runtime loop over
+/// the same model, batch and letterboxed inputs, in the same run.
 /// </summary>
 internal static class BenchDetectCommand
 {
@@ -66,8 +69,7 @@ internal static class BenchDetectCommand
         sessionOptions.Dispose();
         var raw = new RawLoop(session, images, detector.MaxBatch);
 
-        await using var batcher = new DetectionBatcher(detector, batch, options.BatchWait);
-        var stage = new StageLoop(batcher, images, batch);
+        var stage = new StageLoop(detector, images, batch, new PipelineOptions().DetectionBatchWait);
         await stage.RunAsync(Math.Max(batch, 8), cancellationToken).ConfigureAwait(false);
         raw.Run(Math.Max(batch, 8));
 
@@ -139,8 +141,10 @@ internal static class BenchDetectCommand
         return images;
     }
 
-    private sealed class StageLoop(DetectionBatcher batcher, List<BgrImage> images, int batch)
+    /// <summary>The service's detect loop fed from memory as fast as it takes frames (a queue that waits, as for fast files).</summary>
+    private sealed class StageLoop(IPersonDetector detector, List<BgrImage> images, int batch, TimeSpan batchWait)
     {
+        private readonly DetectLoop<Frame> _loop = new(detector, batch, batchWait, f => f.Image);
         private int _next;
 
         public long Frames { get; private set; }
@@ -149,20 +153,30 @@ internal static class BenchDetectCommand
 
         public async Task RunAsync(int frames, CancellationToken cancellationToken)
         {
-            var pending = new Task<IReadOnlyList<PersonDetection>>[batch];
-            for (int done = 0; done < frames; done += batch)
+            var queue = Channel.CreateBounded<Frame>(new BoundedChannelOptions(2 * batch) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+            var feed = Task.Run(async () =>
             {
-                // As cameras would: B frames handed in together, one batch.
-                for (int i = 0; i < batch; i++)
+                for (int i = 0; i < frames; i++)
                 {
-                    pending[i] = batcher.DetectAsync(images[_next++ % images.Count], cancellationToken);
+                    await queue.Writer.WriteAsync(new Frame(images[_next++ % images.Count]), cancellationToken).ConfigureAwait(false);
                 }
 
-                foreach (var result in await Task.WhenAll(pending).ConfigureAwait(false))
-                {
-                    People += result.Count;
-                    Frames++;
-                }
+                queue.Writer.Complete();
+            }, cancellationToken);
+            await _loop.RunAsync(queue.Reader, (_, found, _) =>
+            {
+                People += found.Count;
+                Frames++;
+                return ValueTask.CompletedTask;
+            }, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await feed.ConfigureAwait(false);
+        }
+
+        /// <summary>A decoded frame held in memory for the whole run: nothing to return.</summary>
+        internal sealed record Frame(BgrImage Image) : IDisposable
+        {
+            public void Dispose()
+            {
             }
         }
     }

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 using ReId.Detection;
 using ReId.Tracking;
 
-namespace ReId.Host.Commands;
+namespace ReId.Benchmarks;
 
 /// <summary><c>reid eval-tracking</c>: runs detection and tracking over a video and scores it against MOT ground truth.</summary>
 internal static class EvalTrackingCommand

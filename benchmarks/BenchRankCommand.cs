@@ -3,10 +3,10 @@ using System.Globalization;
 using System.Text.Json;
 using ReId.ReidEncoder;
 
-namespace ReId.Host.Commands;
+namespace ReId.Benchmarks;
 
 /// <summary>
-/// <c>reid bench rank</c>: how well the configured encoder ranks real people on CUHK03-style crops
+/// <c>reid-bench rank</c>: how well the configured encoder ranks real people on CUHK03-style crops
 /// (PPPP_KK.jpg, KK 00-04 one camera, 05-09 the other): each person's camera-A set queries all camera-B sets.
 /// </summary>
 internal static class BenchRankCommand

@@ -5,10 +5,10 @@ using System.Numerics.Tensors;
 using System.Text.Json;
 using ReId.Search;
 
-namespace ReId.Host.Commands;
+namespace ReId.Benchmarks;
 
 /// <summary>
-/// <c>reid bench search</c>: fills a sighting store with synthetic sightings over many cameras and days, then
+/// <c>reid-bench search</c>: fills a sighting store with synthetic sightings over many cameras and days, then
 /// measures inserts per second, query latency with and without a camera + time filter, resident memory per
 /// stored sighting and recall@10 against an exact brute-force scan. Ends with one JSON line.
 /// </summary>

@@ -5,10 +5,10 @@ using System.Text.Json;
 using ReId.Detection;
 using ReId.Tracking;
 
-namespace ReId.Host.Commands;
+namespace ReId.Benchmarks;
 
 /// <summary>
-/// <c>reid bench track</c>: the tracker's cost per frame with many people in view, association alone and with
+/// <c>reid-bench track</c>: the tracker's cost per frame with many people in view, association alone and with
 /// crop sampling, on synthetic walkers with jittered detections (1920x1080 frame of noise).
 /// </summary>
 internal static class BenchTrackCommand

@@ -5,11 +5,13 @@ using System.Text.Json;
 using ReId.Host.Configuration;
 using ReId.Host.Pipeline;
 using ReId.Host.Pipeline.Adapters;
+using ReId.Host.Commands;
+using ReId.Tests;
 
-namespace ReId.Host.Commands;
+namespace ReId.Benchmarks;
 
 /// <summary>
-/// <c>reid bench pipeline</c>: a video served as N live RTSP cameras on loopback (GStreamer's RTSP server), run
+/// <c>reid-bench pipeline</c>: a video served as N live RTSP cameras on loopback (GStreamer's RTSP server), run
 /// through the whole pipeline for a while; prints per-camera rates, drops, latency and CPU, then one JSON line.
 /// </summary>
 internal static class BenchPipelineCommand
