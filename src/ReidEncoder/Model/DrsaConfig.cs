@@ -62,7 +62,7 @@ public sealed record DrsaConfig
 
     /// <summary>
     /// BNNeck (Luo et al. 2019): a batch normalisation between the final layer and the L2 normalisation. The
-    /// embedding is taken after it; the metric loss sees the features before it.
+    /// embedding, and what the losses see, is taken after it.
     /// </summary>
     public bool Neck { get; init; }
 

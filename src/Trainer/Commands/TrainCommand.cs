@@ -64,7 +64,7 @@ internal sealed class RecipeOptions
 
     public Option<double> TripletMargin { get; } = new("--triplet-margin") { Description = "Triplet margin on L2-normalised embeddings.", DefaultValueFactory = _ => 0.3 };
 
-    public Option<bool> Neck { get; } = new("--bnneck") { Description = "BNNeck: batch normalisation between the final layer and the L2 normalisation (the triplet loss sees the features before it)." };
+    public Option<bool> Neck { get; } = new("--bnneck") { Description = "BNNeck: batch normalisation between the final layer and the L2 normalisation." };
 
     public Option<int> ValidateEvery { get; } = new("--validate-every") { Description = "Score the validation data after every N epochs (0: at the end only).", DefaultValueFactory = _ => 0 };
 

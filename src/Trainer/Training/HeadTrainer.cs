@@ -266,7 +266,9 @@ public static class HeadTrainer
                 var loss = oimLoss + (output.Regularization * options.RegularizerWeight);
                 if (options.TripletWeight > 0)
                 {
-                    var triplet = TripletLoss.BatchHard(nn.functional.normalize(output.Projection, p: 2, dim: 1), labels, options.TripletMargin);
+                    // on the embedding the service compares (after the neck, L2-normalised): the directions before the
+                    // neck share a large common component, which leaves every distance near zero and the hinge at the margin
+                    var triplet = TripletLoss.BatchHard(output.Embedding, labels, options.TripletMargin);
                     loss = loss + (triplet * options.TripletWeight);
                     tripletSum += triplet.item<float>();
                 }
