@@ -145,6 +145,21 @@ public sealed partial class EmbeddedSightingStore : ISightingStore
     }
 
     /// <inheritdoc />
+    public Task<IReadOnlyList<string>> ListModelVersionsAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        return Task.FromResult<IReadOnlyList<string>>(_db.ModelVersions());
+    }
+
+    /// <inheritdoc />
+    public Task<SightingPage> ListByModelVersionAsync(ModelSightingsQuery query, CancellationToken cancellationToken = default)
+    {
+        var q = Validation.ByModel(query);
+        ThrowIfDisposed();
+        return Task.FromResult(_db.ListByModel(q));
+    }
+
+    /// <inheritdoc />
     public Task<IReadOnlyList<IdentitySummary>> ListIdentitiesAsync(IdentityListQuery query, CancellationToken cancellationToken = default)
     {
         var q = Validation.Identities(query);

@@ -29,6 +29,16 @@ public interface ISightingStore : IAsyncDisposable
     /// <exception cref="ArgumentException">The limit or time range is invalid.</exception>
     Task<IReadOnlyList<Sighting>> ListAsync(SightingListQuery query, CancellationToken cancellationToken = default);
 
+    /// <summary>The encoder model versions that have sightings stored, in ordinal order.</summary>
+    Task<IReadOnlyList<string>> ListModelVersionsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// One page of a pass over every sighting of one model version (a cursor: see <see cref="ModelSightingsQuery"/>);
+    /// each sighting stored before the pass began comes exactly once.
+    /// </summary>
+    /// <exception cref="ArgumentException">The model version, limit or cursor is invalid.</exception>
+    Task<SightingPage> ListByModelVersionAsync(ModelSightingsQuery query, CancellationToken cancellationToken = default);
+
     /// <summary>Identities with their sighting and camera counts, most recently seen first.</summary>
     /// <exception cref="ArgumentException">The limit or camera minimum is invalid.</exception>
     Task<IReadOnlyList<IdentitySummary>> ListIdentitiesAsync(IdentityListQuery query, CancellationToken cancellationToken = default);

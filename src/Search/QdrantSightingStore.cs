@@ -226,6 +226,51 @@ public sealed partial class QdrantSightingStore : ISightingStore
     }
 
     /// <inheritdoc />
+    /// <remarks>A collection holds one model version; its name is hashed, so the version is read from one of its points.</remarks>
+    public async Task<IReadOnlyList<string>> ListModelVersionsAsync(CancellationToken cancellationToken = default)
+    {
+        var versions = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var collection in await CollectionsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var page = await CallAsync("listing model versions", ct => _client.ScrollAsync(collection, new Filter(), 1, null,
+                Include([ModelVersionField]), new WithVectorsSelector { Enable = false }, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
+            if (page.Result.FirstOrDefault()?.Payload.TryGetValue(ModelVersionField, out var v) == true)
+            {
+                versions.Add(v.StringValue);
+            }
+        }
+
+        return [.. versions];
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Qdrant's scroll over the model's collection, in point id order; the cursor is the next point id.</remarks>
+    public async Task<SightingPage> ListByModelVersionAsync(ModelSightingsQuery query, CancellationToken cancellationToken = default)
+    {
+        var q = Validation.ByModel(query);
+        PointId? offset = null;
+        if (q.After is { } cursor)
+        {
+            offset = Guid.TryParse(cursor, out var id)
+                ? id
+                : throw new ArgumentException($"listing by model version: '{cursor}' is not a cursor this store gave.");
+        }
+
+        var collection = CollectionName(q.ModelVersion);
+        if (!await ExistsAsync(collection, cancellationToken).ConfigureAwait(false))
+        {
+            return new SightingPage([], null);
+        }
+
+        var page = await CallAsync("listing sightings by model version", ct => _client.ScrollAsync(collection, new Filter(), (uint)q.Limit, offset,
+            Include(SightingFields), new WithVectorsSelector { Enable = true }, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
+        var sightings = page.Result
+            .Select(p => ToSighting(Guid.Parse(p.Id.Uuid), p.Payload, p.Vectors?.Vector?.GetDenseVector()?.Data.ToArray() ?? []))
+            .ToList();
+        return new SightingPage(sightings, page.NextPageOffset?.Uuid is { Length: > 0 } next ? next : null);
+    }
+
+    /// <inheritdoc />
     /// <remarks>
     /// Qdrant has no grouped aggregates over a payload, so this reads the identity, camera and times of every linked
     /// sighting (no vectors, no thumbnails) and counts here: cost grows with the number of linked sightings.

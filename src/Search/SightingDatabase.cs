@@ -296,6 +296,52 @@ internal sealed class SightingDatabase : IDisposable
         }
     }
 
+    /// <summary>The distinct model versions stored.</summary>
+    public List<string> ModelVersions()
+    {
+        lock (_readLock)
+        {
+            using var cmd = ReadCommand("SELECT DISTINCT model_version FROM sightings ORDER BY model_version");
+            using var reader = cmd.ExecuteReader();
+            var result = new List<string>();
+            while (reader.Read())
+            {
+                result.Add(reader.GetString(0));
+            }
+
+            return result;
+        }
+    }
+
+    /// <summary>One model version's sightings in id order (the unique id index), after the cursor (the hex of the last id).</summary>
+    public SightingPage ListByModel(ModelSightingsQuery q)
+    {
+        byte[] after = [];
+        if (q.After is { } cursor)
+        {
+            try
+            {
+                after = Convert.FromHexString(cursor);
+            }
+            catch (FormatException e)
+            {
+                throw new ArgumentException($"listing by model version: '{cursor}' is not a cursor this store gave.", e);
+            }
+        }
+
+        List<Sighting> page;
+        lock (_readLock)
+        {
+            using var cmd = ReadCommand($"SELECT {SightingColumns} FROM sightings WHERE model_version = $mv AND id > $after ORDER BY id LIMIT $limit");
+            cmd.Parameters.AddWithValue("$mv", q.ModelVersion);
+            cmd.Parameters.AddWithValue("$after", after);
+            cmd.Parameters.AddWithValue("$limit", q.Limit);
+            page = ReadSightings(cmd);
+        }
+
+        return new SightingPage(page, page.Count < q.Limit ? null : Convert.ToHexString(page[^1].Id.ToByteArray(bigEndian: true)));
+    }
+
     /// <summary>One pass over the identity index, grouped in SQLite.</summary>
     public List<IdentitySummary> ListIdentities(IdentityListQuery q)
     {

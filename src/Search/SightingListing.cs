@@ -22,6 +22,27 @@ public sealed record SightingListQuery
     public int Limit { get; init; } = 100;
 }
 
+/// <summary>
+/// One page of a pass over every sighting of one encoder model version, in a fixed order that sightings added
+/// meanwhile do not disturb (what re-embedding by a new model walks). Start without <see cref="After"/>; go on with
+/// the page's <see cref="SightingPage.Next"/> until it is null.
+/// </summary>
+public sealed record ModelSightingsQuery
+{
+    /// <summary>The model version whose sightings are listed.</summary>
+    public required string ModelVersion { get; init; }
+
+    /// <summary>Where the previous page ended (its <see cref="SightingPage.Next"/>); null for the first page.</summary>
+    public string? After { get; init; }
+
+    /// <summary>Sightings per page (1 to 10000).</summary>
+    public int Limit { get; init; } = 256;
+}
+
+/// <summary>A page of sightings (with embeddings and identities, without thumbnail bytes) and where the next begins.</summary>
+/// <param name="Next">The cursor of the next page; null when this was the last.</param>
+public sealed record SightingPage(IReadOnlyList<Sighting> Sightings, string? Next);
+
 /// <summary>A listing of identities, most recently seen first.</summary>
 public sealed record IdentityListQuery
 {

@@ -116,6 +116,18 @@ internal static class Validation
         return q with { Embedding = normalised };
     }
 
+    public static ModelSightingsQuery ByModel(ModelSightingsQuery q)
+    {
+        ArgumentNullException.ThrowIfNull(q);
+        ModelVersion(q.ModelVersion, "listing by model version");
+        if (q.Limit is < 1 or > 10_000)
+        {
+            throw new ArgumentException($"listing by model version: Limit {q.Limit} must be 1 to 10000.");
+        }
+
+        return q;
+    }
+
     public static SightingListQuery List(SightingListQuery q)
     {
         ArgumentNullException.ThrowIfNull(q);

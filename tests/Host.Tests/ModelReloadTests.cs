@@ -40,7 +40,8 @@ public sealed class ModelReloadTests
             var listed = await repository.ListAsync(new Pipeline.SightingQuery(null, null, null, 10));
             Assert.That(listed.Select(s => s.ModelVersion), Is.EquivalentTo(new[] { "v1", "v2" }), "the kept crops were embedded again by v2");
             Assert.That(listed.All(s => s.Camera == "gate" && s.Track == 3), Is.True);
-            Assert.That(await repository.StaleAsync("v2", 10), Is.Empty, "nothing is left to re-embed");
+            Assert.That(await repository.StaleAsync("v2").ToListAsync(), Is.Empty, "nothing is left to re-embed");
+            Assert.That(await repository.StaleAsync("v3").CountAsync(), Is.EqualTo(2), "a third model would re-embed the sighting of v1 and that of v2");
         }
         finally
         {
@@ -101,6 +102,33 @@ public sealed class ModelReloadTests
         {
             await repository.DisposeAsync();
             await slot.DisposeAsync();
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Test]
+    public async Task ListAsync_AfterRestartWithNewModel_StillListsTheOlderModelsSightings()
+    {
+        var dir = Directory.CreateTempSubdirectory("reid-reload-").FullName;
+        try
+        {
+            var crop = TestImages.Solid(200, 10, 10);
+            var samples = new[] { new ReId.Tracking.TrackletSample(DateTimeOffset.UnixEpoch, new Box(0, 0, 10, 20), crop) };
+            await using (var before = new SearchRepository(EmbeddedSightingStore.Open(dir), new SearchOptions(), () => "v1"))
+            {
+                var tracklet = TestImages.Tracklet("gate", 5, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddSeconds(1), samples, TestImages.Encode(crop, ".jpg"));
+                await before.AddAsync(new NewSighting(tracklet, MeanColourEmbedder.Embed([crop]), "v1"));
+            }
+
+            // A restart with another model: nothing in memory remembers v1.
+            await using var after = new SearchRepository(EmbeddedSightingStore.Open(dir), new SearchOptions(), () => "v2");
+            var listed = await after.ListAsync(new Pipeline.SightingQuery(null, null, null, 10));
+
+            Assert.That(listed.Select(s => (s.ModelVersion, s.Track)), Is.EqualTo(new[] { ("v1", 5L) }));
+            Assert.That(await after.StaleAsync("v2").CountAsync(), Is.EqualTo(1), "and it is found for re-embedding by its crops");
+        }
+        finally
+        {
             Directory.Delete(dir, recursive: true);
         }
     }

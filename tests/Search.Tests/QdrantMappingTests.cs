@@ -219,6 +219,36 @@ public sealed class QdrantMappingTests
     }
 
     [Test]
+    public async Task ListByModelVersion_ScrollsTheModelsCollectionFromTheCursor()
+    {
+        var (store, fake) = Create();
+        var syn = new Synthetic(41);
+        var points = new[] { syn.Sighting("door", 1, 0, syn.Person()), syn.Sighting("hall", 2, 5, syn.Person()) };
+        var next = Guid.CreateVersion7();
+        var server = Server(exists: true);
+        fake.Respond = (name, args) => name switch
+        {
+            "ScrollAsync" => Task.FromResult(new ScrollResponse
+            {
+                Result = { points.Select(p => new RetrievedPoint { Id = p.Id, Payload = { QdrantSightingStore.ToPoint(p).Payload } }) },
+                NextPageOffset = next,
+            }),
+            _ => server(name, args),
+        };
+        var after = Guid.CreateVersion7();
+
+        var page = await store.ListByModelVersionAsync(new ModelSightingsQuery { ModelVersion = Synthetic.Model, After = after.ToString(), Limit = 2 });
+
+        Assert.That(page.Sightings.Select(x => (x.Id, x.Camera, x.Track, x.ModelVersion)), Is.EqualTo(points.Select(x => (x.Id, x.Camera, x.Track, x.ModelVersion))));
+        Assert.That(page.Next, Is.EqualTo(next.ToString()));
+        var scroll = fake.ArgsOf("ScrollAsync").Single();
+        Assert.That(scroll[0], Is.EqualTo(store.CollectionName(Synthetic.Model)));
+        Assert.That(scroll[2], Is.EqualTo(2u), "the page size");
+        Assert.That(((PointId)scroll[3]!).Uuid, Is.EqualTo(after.ToString()), "scrolled from the cursor");
+        await Assert.ThrowsAsync<ArgumentException>(() => store.ListByModelVersionAsync(new ModelSightingsQuery { ModelVersion = Synthetic.Model, After = "not-a-cursor" }));
+    }
+
+    [Test]
     public async Task ListIdentities_CountsLinkedPayloadsPerIdentity()
     {
         var (store, fake) = Create();

@@ -317,6 +317,38 @@ public abstract class SightingStoreContract
     }
 
     [Test]
+    public async Task ListByModelVersion_PagesThroughOneModelOnceEach_AddsMeanwhileDoNotDisturb()
+    {
+        var syn = new Synthetic(21);
+        var old = Enumerable.Range(0, 7).Select(i => syn.Sighting(i % 2 == 0 ? "gate" : "hall", i, i, syn.Person())).ToList();
+        var other = Enumerable.Range(0, 3).Select(i => syn.Sighting("gate", 100 + i, i, syn.Person(), model: "drsa-test-v2")).ToList();
+        await Store.AddAsync([.. old, .. other]);
+
+        var seen = new List<Guid>();
+        string? cursor = null;
+        var pages = 0;
+        do
+        {
+            var page = await Store.ListByModelVersionAsync(new ModelSightingsQuery { ModelVersion = Synthetic.Model, After = cursor, Limit = 3 });
+            Assert.That(page.Sightings, Has.Count.LessThanOrEqualTo(3));
+            Assert.That(page.Sightings.All(x => x.ModelVersion == Synthetic.Model && x.Embedding.Length == Sighting.Dimension), Is.True);
+            seen.AddRange(page.Sightings.Select(x => x.Id));
+            cursor = page.Next;
+            pages++;
+            // A re-embedding pass stores the new model's sightings while it walks the old ones.
+            await Store.AddAsync([syn.Sighting("gate", 200 + pages, pages, syn.Person(), model: "drsa-test-v2")]);
+        }
+        while (cursor is not null && pages < 20);
+
+        Assert.That(seen, Is.EquivalentTo(old.Select(x => x.Id)), "each sighting of the model exactly once");
+        Assert.That(pages, Is.InRange(3, 4));
+        Assert.That(await Store.ListModelVersionsAsync(), Is.EqualTo(new[] { Synthetic.Model, "drsa-test-v2" }));
+        var none = await Store.ListByModelVersionAsync(new ModelSightingsQuery { ModelVersion = "never-stored" });
+        Assert.That((none.Sightings.Count, none.Next), Is.EqualTo((0, (string?)null)));
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.ListByModelVersionAsync(new ModelSightingsQuery { ModelVersion = Synthetic.Model, Limit = 0 }));
+    }
+
+    [Test]
     public async Task ListIdentities_CountsSightingsAndCameras_MostRecentFirst()
     {
         var syn = new Synthetic(22);

@@ -96,7 +96,6 @@ internal sealed partial class ModelWatcher : IDisposable
                 return true;
             }
 
-            _repository.RememberModel(old);
             _slot.Swap(loaded);
             LogReloaded(old, loaded.ModelVersion);
             Reembedding = Task.Run(() => ReembedAsync(loaded.ModelVersion, _stop.Token), CancellationToken.None);
@@ -113,10 +112,10 @@ internal sealed partial class ModelWatcher : IDisposable
         var done = 0;
         try
         {
-            while (!cancellationToken.IsCancellationRequested && _slot.ModelVersion == version)
+            // One pass over the older models' sightings (the store's cursor), 32 tracklets per encoder call.
+            await foreach (var stale in _repository.StaleAsync(version, cancellationToken).Chunk(32).ConfigureAwait(false))
             {
-                var stale = await _repository.StaleAsync(version, 32, cancellationToken).ConfigureAwait(false);
-                if (stale.Count == 0)
+                if (_slot.ModelVersion != version)
                 {
                     break;
                 }
@@ -128,12 +127,12 @@ internal sealed partial class ModelWatcher : IDisposable
                 }
 
                 var embeddings = await lease.Embedder.EmbedAsync([.. stale.Select(s => s.Crops)], cancellationToken).ConfigureAwait(false);
-                for (var i = 0; i < stale.Count; i++)
+                for (var i = 0; i < stale.Length; i++)
                 {
                     await _repository.ReplaceEmbeddingAsync(stale[i].Id, embeddings[i], version, cancellationToken).ConfigureAwait(false);
                 }
 
-                done += stale.Count;
+                done += stale.Length;
             }
 
             LogReembedded(done, version);

@@ -39,6 +39,6 @@ internal interface ISightingRepository : IAsyncDisposable
     /// <summary>User feedback: two sightings are (confirm) or are not (reject) the same person.</summary>
     Task FeedbackAsync(string sightingA, string sightingB, bool samePerson, CancellationToken cancellationToken = default);
     /// <summary>Sightings whose crops were kept and whose embedding comes from another model version.</summary>
-    Task<IReadOnlyList<(string Id, IReadOnlyList<BgrImage> Crops)>> StaleAsync(string modelVersion, int limit, CancellationToken cancellationToken = default);
+    IAsyncEnumerable<(string Id, IReadOnlyList<BgrImage> Crops)> StaleAsync(string modelVersion, CancellationToken cancellationToken = default);
     Task ReplaceEmbeddingAsync(string id, float[] embedding, string modelVersion, CancellationToken cancellationToken = default);
 }

@@ -5,21 +5,17 @@ namespace ReId.Host.Pipeline.Adapters;
 
 /// <summary>
 /// The service's view of the Search stage: the sighting store, where-else queries and identity linking.
-/// Recent sightings and identities come from the store's listing calls; sightings left by an older model are
-/// taken from a search over the whole embedding space (similarity >= -1), at most <see cref="ListCeiling"/> per
-/// model version.
+/// Recent sightings and identities come from the store's listings over every model version (so sightings of an
+/// older model stay listed after a restart); sightings left by an older model for re-embedding come from the
+/// store's per-model cursor (<see cref="ISightingStore.ListByModelVersionAsync"/>).
 /// </summary>
 internal sealed class SearchRepository : ISightingRepository
 {
-    internal const int ListCeiling = 10_000;
-
     private readonly ISightingStore _store;
     private readonly IdentityLinker _linker;
     private readonly WhereElseSearch _whereElse;
     private readonly TimeProvider _time;
     private readonly Func<string> _currentModel;
-    private readonly HashSet<string> _models = new(StringComparer.Ordinal);
-    private readonly Lock _lock = new();
 
     private readonly bool _keepCrops;
 
@@ -39,33 +35,10 @@ internal sealed class SearchRepository : ISightingRepository
     /// <summary>Floats in each stored embedding.</summary>
     public int Dimension => Sighting.Dimension;
 
-    /// <summary>Model versions whose sightings the lists include (the current one and those seen since start).</summary>
-    private IReadOnlyList<string> Models
-    {
-        get
-        {
-            lock (_lock)
-            {
-                _models.Add(_currentModel());
-                return [.. _models];
-            }
-        }
-    }
-
-    /// <summary>Makes the lists include sightings of an older model (e.g. the one in use before a reload).</summary>
-    public void RememberModel(string modelVersion)
-    {
-        lock (_lock)
-        {
-            _models.Add(modelVersion);
-        }
-    }
-
     public async Task<string> AddAsync(NewSighting sighting, CancellationToken cancellationToken = default)
     {
         var t = sighting.Tracklet;
         var id = Guid.CreateVersion7(_time.GetUtcNow());
-        RememberModel(sighting.ModelVersion);
         await _store.AddAsync(
             [new Sighting(id, t.CameraId, t.TrackId, t.FirstSeen, t.LastSeen, sighting.ModelVersion, sighting.Embedding,
                 [.. t.Samples.Select(s => new SightingSample(s.Time, s.Box))],
@@ -96,20 +69,14 @@ internal sealed class SearchRepository : ISightingRepository
 
     public async Task<IReadOnlyList<SightingRecord>> ListAsync(SightingQuery query, CancellationToken cancellationToken = default)
     {
-        var sightings = new List<Sighting>();
-        foreach (var model in Models)
+        var sightings = await _store.ListAsync(new SightingListQuery
         {
-            sightings.AddRange(await _store.ListAsync(new SightingListQuery
-            {
-                ModelVersion = model,
-                Cameras = query.Camera is null ? null : [query.Camera],
-                From = query.From,
-                To = query.To,
-                Limit = query.Limit,
-            }, cancellationToken).ConfigureAwait(false));
-        }
-
-        return [.. sightings.OrderByDescending(s => s.LastSeen).ThenBy(s => s.Camera, StringComparer.Ordinal).Take(query.Limit).Select(ToRecord)];
+            Cameras = query.Camera is null ? null : [query.Camera],
+            From = query.From,
+            To = query.To,
+            Limit = query.Limit,
+        }, cancellationToken).ConfigureAwait(false);
+        return [.. sightings.Select(ToRecord)];
     }
 
     public Task<long> CountAsync(CancellationToken cancellationToken = default) => _store.CountAsync(null, cancellationToken);
@@ -129,21 +96,10 @@ internal sealed class SearchRepository : ISightingRepository
     public async Task<IReadOnlyList<IdentityRecord>> IdentitiesAsync(int limit, CancellationToken cancellationToken = default)
     {
         // An identity seen by one camera only is not a cross-camera link yet.
-        var ids = new Dictionary<Guid, DateTimeOffset>();
-        foreach (var model in Models)
-        {
-            foreach (var identity in await _store.ListIdentitiesAsync(new IdentityListQuery { ModelVersion = model, MinCameras = 2, Limit = limit }, cancellationToken).ConfigureAwait(false))
-            {
-                if (!ids.TryGetValue(identity.IdentityId, out var last) || identity.LastSeen > last)
-                {
-                    ids[identity.IdentityId] = identity.LastSeen;
-                }
-            }
-        }
-
         var list = new List<IdentityRecord>();
-        foreach (var (identity, _) in ids.OrderByDescending(p => p.Value))
+        foreach (var summary in await _store.ListIdentitiesAsync(new IdentityListQuery { MinCameras = 2, Limit = limit }, cancellationToken).ConfigureAwait(false))
         {
+            var identity = summary.IdentityId;
             var sightings = await _store.GetIdentitySightingsAsync(identity, cancellationToken).ConfigureAwait(false);
             if (sightings.Select(s => s.Camera).Distinct(StringComparer.Ordinal).Count() > 1)
             {
@@ -184,48 +140,51 @@ internal sealed class SearchRepository : ISightingRepository
         }
     }
 
-    public async Task<IReadOnlyList<(string Id, IReadOnlyList<BgrImage> Crops)>> StaleAsync(string modelVersion, int limit, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Walks every sighting of the other model versions (the store's per-model cursor) and yields those whose crops
+    /// were kept and whose track is not stored under <paramref name="modelVersion"/> yet.
+    /// </summary>
+    public async IAsyncEnumerable<(string Id, IReadOnlyList<BgrImage> Crops)> StaleAsync(
+        string modelVersion, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var stale = new List<(string, IReadOnlyList<BgrImage>)>();
-        foreach (var model in Models.Where(m => m != modelVersion))
+        foreach (var model in await _store.ListModelVersionsAsync(cancellationToken).ConfigureAwait(false))
         {
-            foreach (var h in await AllAsync(model, null, null, null, cancellationToken).ConfigureAwait(false))
+            if (model == modelVersion)
             {
-                var crops = await _store.GetCropsAsync(h.SightingId, cancellationToken).ConfigureAwait(false);
-                if (crops.Count == 0 || await HasSuccessorAsync(h, modelVersion, cancellationToken).ConfigureAwait(false))
-                {
-                    continue;
-                }
-
-                stale.Add((h.SightingId.ToString(), [.. crops.Select(c => c.Image)]));
-                if (stale.Count >= limit)
-                {
-                    return stale;
-                }
+                continue;
             }
-        }
 
-        return stale;
+            string? cursor = null;
+            do
+            {
+                var page = await _store.ListByModelVersionAsync(new ModelSightingsQuery { ModelVersion = model, After = cursor, Limit = 64 }, cancellationToken).ConfigureAwait(false);
+                foreach (var s in page.Sightings)
+                {
+                    var crops = await _store.GetCropsAsync(s.Id, cancellationToken).ConfigureAwait(false);
+                    if (crops.Count > 0 && !await HasSuccessorAsync(s, modelVersion, cancellationToken).ConfigureAwait(false))
+                    {
+                        yield return (s.Id.ToString(), [.. crops.Select(c => c.Image)]);
+                    }
+                }
+
+                cursor = page.Next;
+            }
+            while (cursor is not null);
+        }
     }
 
-    /// <summary>True when the same track is already stored under <paramref name="modelVersion"/>.</summary>
-    private async Task<bool> HasSuccessorAsync(SightingHit h, string modelVersion, CancellationToken cancellationToken)
+    /// <summary>True when the same track (camera, track id, start) is already stored under <paramref name="modelVersion"/>.</summary>
+    private async Task<bool> HasSuccessorAsync(Sighting s, string modelVersion, CancellationToken cancellationToken)
     {
-        var probe = await _store.GetAsync(h.SightingId, cancellationToken).ConfigureAwait(false);
-        if (probe is null)
+        var same = await _store.ListAsync(new SightingListQuery
         {
-            return true;
-        }
-
-        var same = await _store.SearchAsync(new ReId.Search.SightingQuery(modelVersion, Probe())
-        {
-            K = ListCeiling,
-            MinSimilarity = -1,
-            Cameras = [h.Camera],
-            From = h.FirstSeen,
-            To = h.LastSeen,
+            ModelVersion = modelVersion,
+            Cameras = [s.Camera],
+            From = s.FirstSeen,
+            To = s.LastSeen,
+            Limit = SightingListQuery.MaxLimit,
         }, cancellationToken).ConfigureAwait(false);
-        return same.Any(x => x.Track == h.Track && x.FirstSeen == h.FirstSeen);
+        return same.Any(x => x.Track == s.Track && x.FirstSeen == s.FirstSeen);
     }
 
     /// <summary>
@@ -243,7 +202,6 @@ internal sealed class SearchRepository : ISightingRepository
         var thumbnail = await _store.GetThumbnailAsync(old.Id, cancellationToken).ConfigureAwait(false);
         var crops = await _store.GetCropsAsync(old.Id, cancellationToken).ConfigureAwait(false);
         var newId = Guid.CreateVersion7(_time.GetUtcNow());
-        RememberModel(modelVersion);
         await _store.AddAsync([old with { Id = newId, ModelVersion = modelVersion, Embedding = embedding, Thumbnail = thumbnail, IdentityId = null }], cancellationToken).ConfigureAwait(false);
         if (crops.Count > 0)
         {
@@ -254,24 +212,6 @@ internal sealed class SearchRepository : ISightingRepository
     }
 
     public ValueTask DisposeAsync() => _store.DisposeAsync();
-
-    private Task<IReadOnlyList<SightingHit>> AllAsync(string model, IReadOnlyCollection<string>? cameras, DateTimeOffset? from, DateTimeOffset? to, CancellationToken cancellationToken) =>
-        _store.SearchAsync(new ReId.Search.SightingQuery(model, Probe())
-        {
-            K = ListCeiling,
-            MinSimilarity = -1,
-            Cameras = cameras,
-            From = from,
-            To = to,
-        }, cancellationToken);
-
-    /// <summary>Any unit vector: with a similarity floor of -1 every sighting matches it.</summary>
-    private static float[] Probe()
-    {
-        var v = new float[Sighting.Dimension];
-        v[0] = 1;
-        return v;
-    }
 
     private static WhereElseOptions ToOptions(WhereElseQuery q) => new()
     {
