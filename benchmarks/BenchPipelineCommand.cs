@@ -88,7 +88,7 @@ internal static class BenchPipelineCommand
             ConfigurationLoader.Validate(options);
 
             using var loggerFactory = CommandSupport.CreateLoggerFactory(Microsoft.Extensions.Logging.LogLevel.Warning);
-            await using var service = ReidService.Create(options, loggerFactory, EncoderAdapter.Create);
+            await using var service = await ReidService.CreateAsync(options, loggerFactory, EncoderAdapter.Create).ConfigureAwait(false);
             Console.WriteLine($"reid bench: {cameras} camera(s) on rtsp://127.0.0.1:{server.Port}/cam0..; detector {service.DetectorDescription}; " +
                               $"encoder {service.Embedder.ModelVersion}; warm-up 5 s, then {seconds} s measured");
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace ReId.Detection;
@@ -86,5 +87,17 @@ public static class DetectionServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         return services.AddValidatedOptions<DetectorOptions>(configuration.GetSection(DetectorOptions.SectionName), (o, e) => o.Validate(e));
+    }
+
+    /// <summary>
+    /// Registers the stage's detector over <see cref="DetectorOptions"/> (bound by <see cref="AddDetection"/> or given):
+    /// one <see cref="IPersonDetector"/> (<see cref="DetectorRegistry.Create"/>) for every camera, disposed by the container.
+    /// </summary>
+    public static IServiceCollection AddDetectionServices(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.TryAddSingleton<IPersonDetector>(sp => DetectorRegistry.Create(
+            sp.GetRequiredService<IOptions<DetectorOptions>>().Value, sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()));
+        return services;
     }
 }

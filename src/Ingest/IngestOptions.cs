@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace ReId.Ingest;
@@ -45,5 +47,44 @@ public static class IngestServiceCollectionExtensions
         var section = configuration.GetSection(IngestOptions.SectionName);
         return services.AddValidatedOptions<IngestOptions>(
             o => section.Bind(o.Cameras, b => b.ErrorOnUnknownConfiguration = true), (o, e) => o.Validate(e));
+    }
+
+    /// <summary>
+    /// Registers the stage's services over <see cref="IngestOptions"/> (bound by <see cref="AddIngest"/> or given):
+    /// the <see cref="CameraSet"/>, whose cameras the container disposes with it.
+    /// </summary>
+    public static IServiceCollection AddIngestServices(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<CameraSet>();
+        return services;
+    }
+}
+
+/// <summary>One <see cref="Camera"/> per entry of <see cref="IngestOptions.Cameras"/>; disposing the set disposes them.</summary>
+public sealed class CameraSet : IAsyncDisposable
+{
+    private readonly List<Camera> _cameras = [];
+
+    public CameraSet(IOptions<IngestOptions> options, TimeProvider time, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        foreach (var c in options.Value.Cameras)
+        {
+            _cameras.Add(new Camera(c, loggerFactory?.CreateLogger<Camera>(), time));
+        }
+    }
+
+    /// <summary>The cameras, in configuration order.</summary>
+    public IReadOnlyList<Camera> Cameras => _cameras;
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var c in _cameras)
+        {
+            await c.DisposeAsync().ConfigureAwait(false);
+        }
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -101,5 +102,18 @@ public static class SearchServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         return services.AddValidatedOptions<SearchOptions>(configuration.GetSection(SearchOptions.SectionName), (o, e) => o.Validate(e));
+    }
+
+    /// <summary>
+    /// Registers the stage's store over <see cref="SearchOptions"/> (bound by <see cref="AddSearch"/> or given): the
+    /// configured <see cref="ISightingStore"/> (<see cref="SearchOptions.OpenStore"/>), disposed by the container.
+    /// </summary>
+    public static IServiceCollection AddSearchServices(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ISightingStore>(sp => sp.GetRequiredService<IOptions<SearchOptions>>().Value.OpenStore(
+            sp.GetRequiredService<TimeProvider>(), sp.GetService<ILoggerFactory>()));
+        return services;
     }
 }

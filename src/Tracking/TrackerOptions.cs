@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace ReId.Tracking;
@@ -91,4 +92,22 @@ public static class TrackingServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         return services.AddValidatedOptions<TrackerOptions>(configuration.GetSection(TrackerOptions.SectionName), (o, e) => o.Validate(e));
     }
+
+    /// <summary>
+    /// Registers the stage's <see cref="TrackerFactory"/> over <see cref="TrackerOptions"/> (bound by
+    /// <see cref="AddTracking"/> or given): a new tracker per camera.
+    /// </summary>
+    public static IServiceCollection AddTrackingServices(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.TryAddSingleton<TrackerFactory>();
+        return services;
+    }
+}
+
+/// <summary>Makes each camera's tracker from the configured <see cref="TrackerOptions"/>.</summary>
+public sealed class TrackerFactory(IOptions<TrackerOptions> options)
+{
+    /// <summary>A new tracker for <paramref name="cameraId"/> (its own track ids).</summary>
+    public ITracker Create(string cameraId) => TrackerRegistry.Create(cameraId, options.Value);
 }

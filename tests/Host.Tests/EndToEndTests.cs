@@ -55,7 +55,7 @@ public sealed class EndToEndTests
             ConfigurationLoader.Validate(options);
 
             using var loggerFactory = LoggerFactory.Create(l => l.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole());
-            await using var service = ReidService.Create(options, loggerFactory, EncoderAdapter.Create);
+            await using var service = await ReidService.CreateAsync(options, loggerFactory, EncoderAdapter.Create).ConfigureAwait(false);
             await service.RunPipelineAsync();
             TestContext.Out.WriteLine(ProcessCommand.Summary(service.Pipeline.Metrics, TimeSpan.Zero));
             bool trained;

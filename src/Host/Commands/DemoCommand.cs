@@ -55,7 +55,7 @@ internal static class DemoCommand
             }
 
             using var loggerFactory = CommandSupport.CreateLoggerFactory();
-            await using var service = ReidService.Create(options, loggerFactory, EncoderAdapter.Create);
+            await using var service = await ReidService.CreateAsync(options, loggerFactory, EncoderAdapter.Create).ConfigureAwait(false);
             Console.WriteLine($"reid demo: processing 2 cameras (detector: {service.DetectorDescription}; encoder: {service.Embedder.ModelDescription})");
             var clock = System.Diagnostics.Stopwatch.StartNew();
             try

@@ -63,7 +63,7 @@ internal static class ProcessCommand
             c.Loop = false;
         }
 
-        await using var service = ReidService.Create(options, loggerFactory, EncoderAdapter.Create);
+        await using var service = await ReidService.CreateAsync(options, loggerFactory, EncoderAdapter.Create).ConfigureAwait(false);
         output.WriteLine($"reid: processing {options.Cameras.Count} file camera(s) (detector: {service.DetectorDescription}; encoder: {service.Embedder.ModelDescription})");
         var clock = Stopwatch.StartNew();
         try

@@ -24,7 +24,7 @@ internal static class ServeCommand
             ReidService service;
             try
             {
-                service = ReidService.Create(options, loggerFactory, EncoderAdapter.Create);
+                service = await ReidService.CreateAsync(options, loggerFactory, EncoderAdapter.Create).ConfigureAwait(false);
             }
             catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or InvalidOperationException or NotSupportedException)
             {

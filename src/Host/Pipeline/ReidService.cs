@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ReId.Detection;
 using ReId.Host.Configuration;
@@ -13,28 +14,33 @@ namespace ReId.Host.Pipeline;
 /// <summary>The whole service built from its configuration: cameras, stages, store, pipeline, API.</summary>
 internal sealed partial class ReidService : IAsyncDisposable
 {
+    private readonly ServiceProvider _services;
     private readonly ILogger _logger;
-    private readonly List<ICameraSource> _cameras;
+    private readonly IReadOnlyList<ICameraSource> _cameras;
     private readonly IPersonDetector _detector;
     private readonly SearchRepository _repository;
     private ModelWatcher? _watcher;
     private WebServer? _web;
 
-    private ReidService(
-        ServiceSettings options, ILoggerFactory loggerFactory, List<ICameraSource> cameras, IPersonDetector detector,
-        EmbedderSlot embedder, SearchRepository repository, TimeProvider time)
+    private ReidService(ServiceSettings options, ServiceProvider services)
     {
         Options = options;
-        LoggerFactory = loggerFactory;
-        _logger = loggerFactory.CreateLogger("ReId.Host");
-        _cameras = cameras;
-        _detector = detector;
-        Embedder = embedder;
-        _repository = repository;
-        Pipeline = new ReidPipeline(
-            cameras, detector, id => TrackerRegistry.Create(id, options.Tracking),
-            embedder, repository, options.Pipeline, loggerFactory.CreateLogger<ReidPipeline>(), time, options.Lossless);
-        Context = new ServiceContext(() => [.. _cameras.Select(c => c.Status)], Pipeline.Metrics, repository, embedder, options.Search.WhereElse, options.Http);
+        _services = services;
+        LoggerFactory = services.GetRequiredService<ILoggerFactory>();
+        _logger = LoggerFactory.CreateLogger("ReId.Host");
+        // Resolved in dependency order (encoder, store, detector, cameras, pipeline): the container disposes them in
+        // the reverse order, the pipeline's users before what they use.
+        _repository = services.GetRequiredService<SearchRepository>();
+        Embedder = services.GetRequiredService<EmbedderSlot>();
+        using (var lease = Embedder.Acquire())
+        {
+            StageChecks.EmbeddingFitsStore(lease.Embedder, _repository.Dimension);
+        }
+
+        _detector = services.GetRequiredService<IPersonDetector>();
+        _cameras = services.GetRequiredService<CameraSet>().Cameras;
+        Pipeline = services.GetRequiredService<ReidPipeline>();
+        Context = services.GetRequiredService<ServiceContext>();
     }
 
     public ServiceSettings Options { get; }
@@ -46,43 +52,64 @@ internal sealed partial class ReidService : IAsyncDisposable
     public string DetectorDescription => _detector.Description;
     public Uri? WebAddress => _web?.Address;
 
-    /// <summary>Builds every part; a part that cannot start throws with a message that names the cause.</summary>
-    public static ReidService Create(
+    /// <summary>
+    /// Builds every part in one container: each stage registers its own services (<c>AddIngestServices</c>,
+    /// <c>AddDetectionServices</c>, <c>AddTrackingServices</c>, <c>AddSearchServices</c>, the encoder here) over its
+    /// options. A part that cannot start throws with a message that names the cause, after what was built is
+    /// disposed.
+    /// </summary>
+    public static async Task<ReidService> CreateAsync(
         ServiceSettings options, ILoggerFactory loggerFactory, Func<ReidEncoderOptions, ILoggerFactory, ITrackletEmbedder> encoderFactory,
         TimeProvider? time = null)
     {
-        time ??= TimeProvider.System;
-        var cameras = new List<ICameraSource>();
-        IPersonDetector? detector = null;
-        EmbedderSlot? embedder = null;
+        ArgumentNullException.ThrowIfNull(options);
+        var services = new ServiceCollection();
+        services.AddSingleton(loggerFactory);
+        services.AddSingleton(time ?? TimeProvider.System);
+        AddServiceParts(services, options, encoderFactory);
+        var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
         try
         {
-            foreach (var c in options.Cameras)
-            {
-                cameras.Add(new Camera(c, loggerFactory.CreateLogger<Camera>(), time));
-            }
-
-            detector = DetectorRegistry.Create(options.Detection, loggerFactory);
-            var encoder = encoderFactory(options.Encoder, loggerFactory);
-            embedder = new EmbedderSlot(encoder);
-            StageChecks.EmbeddingFitsStore(encoder, Sighting.Dimension);
-            var store = options.Search.OpenStore(time, loggerFactory);
-            var slot = embedder;
-            var repository = new SearchRepository(store, options.Search, () => slot.ModelVersion, time, loggerFactory);
-            return new ReidService(options, loggerFactory, cameras, detector, embedder, repository, time);
+            return new ReidService(options, provider);
         }
         catch
         {
-            detector?.Dispose();
-            // Nothing has run yet: the encoder and cameras hold no work, only their resources.
-            _ = embedder?.DisposeAsync().AsTask();
-            foreach (var c in cameras)
-            {
-                _ = c.DisposeAsync().AsTask();
-            }
-
+            await provider.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>The service's parts over already bound options: the stages, the encoder, the store's view, the pipeline.</summary>
+    internal static IServiceCollection AddServiceParts(
+        IServiceCollection services, ServiceSettings options, Func<ReidEncoderOptions, ILoggerFactory, ITrackletEmbedder> encoderFactory)
+    {
+        services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options.Ingest));
+        services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options.Detection));
+        services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options.Tracking));
+        services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options.Search));
+        services.AddIngestServices().AddDetectionServices().AddTrackingServices().AddSearchServices();
+        services.AddReidEncoder(options.Encoder, encoderFactory);
+        services.AddSingleton(sp =>
+        {
+            var slot = sp.GetRequiredService<EmbedderSlot>();
+            return new SearchRepository(sp.GetRequiredService<ISightingStore>(), options.Search, () => slot.ModelVersion,
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(), ownsStore: false);
+        });
+        services.AddSingleton(sp =>
+        {
+            var trackers = sp.GetRequiredService<TrackerFactory>();
+            return new ReidPipeline(
+                sp.GetRequiredService<CameraSet>().Cameras, sp.GetRequiredService<IPersonDetector>(), trackers.Create,
+                sp.GetRequiredService<EmbedderSlot>(), sp.GetRequiredService<SearchRepository>(), options.Pipeline,
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger<ReidPipeline>(), sp.GetRequiredService<TimeProvider>(), options.Lossless);
+        });
+        services.AddSingleton(sp =>
+        {
+            var cameras = sp.GetRequiredService<CameraSet>().Cameras;
+            return new ServiceContext(() => [.. cameras.Select(c => c.Status)], sp.GetRequiredService<ReidPipeline>().Metrics,
+                sp.GetRequiredService<SearchRepository>(), sp.GetRequiredService<EmbedderSlot>(), options.Search.WhereElse, options.Http);
+        });
+        return services;
     }
 
     /// <summary>Runs the pipeline until its sources end or it is stopped; a failure is kept for /healthz.</summary>
@@ -160,14 +187,8 @@ internal sealed partial class ReidService : IAsyncDisposable
             await _web.DisposeAsync().ConfigureAwait(false);
         }
 
-        foreach (var c in _cameras)
-        {
-            await c.DisposeAsync().ConfigureAwait(false);
-        }
-
-        _detector.Dispose();
-        await Embedder.DisposeAsync().ConfigureAwait(false);
-        await _repository.DisposeAsync().ConfigureAwait(false);
+        // The pipeline's parts, in the reverse order of their creation.
+        await _services.DisposeAsync().ConfigureAwait(false);
     }
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Critical, Message = "the pipeline stopped: {Error}")]

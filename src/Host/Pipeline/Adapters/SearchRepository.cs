@@ -18,9 +18,14 @@ internal sealed class SearchRepository : ISightingRepository
     private readonly Func<string> _currentModel;
 
     private readonly bool _keepCrops;
+    private readonly bool _ownsStore;
 
-    public SearchRepository(ISightingStore store, SearchOptions options, Func<string> currentModelVersion, TimeProvider? time = null, ILoggerFactory? loggerFactory = null)
+    /// <param name="ownsStore">Dispose <paramref name="store"/> with the repository (false where the container owns it).</param>
+    public SearchRepository(
+        ISightingStore store, SearchOptions options, Func<string> currentModelVersion, TimeProvider? time = null, ILoggerFactory? loggerFactory = null,
+        bool ownsStore = true)
     {
+        _ownsStore = ownsStore;
         ArgumentNullException.ThrowIfNull(options);
         _store = store;
         _time = time ?? TimeProvider.System;
@@ -211,7 +216,7 @@ internal sealed class SearchRepository : ISightingRepository
         await _linker.LinkAsync(newId, cancellationToken).ConfigureAwait(false);
     }
 
-    public ValueTask DisposeAsync() => _store.DisposeAsync();
+    public ValueTask DisposeAsync() => _ownsStore ? _store.DisposeAsync() : ValueTask.CompletedTask;
 
     private static WhereElseOptions ToOptions(WhereElseQuery q) => new()
     {
