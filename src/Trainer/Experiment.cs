@@ -180,7 +180,7 @@ internal sealed class Experiment : IDisposable
             }
         }
 
-        return new Experiment(set, cache, cache.Resolve(train.Tracklets), new EvaluationSplit(testTracklets, [.. queries], [.. gallery]) { Sources = sources }, description)
+        return new Experiment(set, cache, forTraining ? cache.Resolve(train.Tracklets) : [], new EvaluationSplit(testTracklets, [.. queries], [.. gallery]) { Sources = sources }, description)
         {
             TrainedOnEvaluation = forTraining && options.TrainOnValidation,
         };
