@@ -2,13 +2,20 @@ using System.Globalization;
 
 namespace ReId.Tracking;
 
-/// <summary>CLEAR MOT and identity metrics of a tracker's output against ground truth.</summary>
+/// <summary>
+/// CLEAR MOT, identity and HOTA metrics of a tracker's output against ground truth (one sequence, or several
+/// combined by <see cref="Combine"/>).
+/// </summary>
 public sealed record MotMetrics(
     int GroundTruth, int Hypotheses, int Matches, int FalsePositives, int Misses, int IdSwitches,
-    int IdTruePositives, int GroundTruthIds, int HypothesisIds)
+    int IdTruePositives, int GroundTruthIds, int HypothesisIds,
+    int Fragmentations, int MostlyTracked, int PartiallyTracked, int MostlyLost, double MatchedIouSum, HotaMetrics Hota)
 {
     /// <summary>1 - (misses + false positives + id switches) / ground-truth boxes.</summary>
     public double Mota => GroundTruth == 0 ? 0 : 1.0 - ((double)Misses + FalsePositives + IdSwitches) / GroundTruth;
+
+    /// <summary>Mean IoU of the CLEAR matches (TrackEval's MOTP; the devkit prints 1 - this).</summary>
+    public double Motp => Matches == 0 ? 0 : MatchedIouSum / Matches;
 
     public double Precision => Hypotheses == 0 ? 0 : (double)Matches / Hypotheses;
 
@@ -21,81 +28,94 @@ public sealed record MotMetrics(
 
     public double Idr => GroundTruth == 0 ? 0 : (double)IdTruePositives / GroundTruth;
 
+    /// <summary>Several sequences as one row: counts summed (ids per sequence), HOTA combined as TrackEval does.</summary>
+    public static MotMetrics Combine(IEnumerable<MotMetrics> sequences)
+    {
+        ArgumentNullException.ThrowIfNull(sequences);
+        var all = sequences.ToList();
+        if (all.Count == 0)
+        {
+            throw new ArgumentException("No sequence to combine.", nameof(sequences));
+        }
+
+        return new MotMetrics(
+            all.Sum(m => m.GroundTruth), all.Sum(m => m.Hypotheses), all.Sum(m => m.Matches), all.Sum(m => m.FalsePositives),
+            all.Sum(m => m.Misses), all.Sum(m => m.IdSwitches), all.Sum(m => m.IdTruePositives), all.Sum(m => m.GroundTruthIds),
+            all.Sum(m => m.HypothesisIds), all.Sum(m => m.Fragmentations), all.Sum(m => m.MostlyTracked),
+            all.Sum(m => m.PartiallyTracked), all.Sum(m => m.MostlyLost), all.Sum(m => m.MatchedIouSum),
+            HotaMetrics.Combine(all.Select(m => m.Hota)));
+    }
+
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"MOTA {Mota:0.000} IDF1 {Idf1:0.000} (IDP {Idp:0.000} IDR {Idr:0.000}) precision {Precision:0.000} recall {Recall:0.000} " +
-        $"IDsw {IdSwitches} FP {FalsePositives} FN {Misses} GT {GroundTruth} ({GroundTruthIds} ids) hyp {Hypotheses} ({HypothesisIds} ids)");
+        $"{Hota} MOTA {Mota:0.000} MOTP {Motp:0.000} IDF1 {Idf1:0.000} (IDP {Idp:0.000} IDR {Idr:0.000}) " +
+        $"precision {Precision:0.000} recall {Recall:0.000} IDsw {IdSwitches} Frag {Fragmentations} " +
+        $"MT {MostlyTracked} PT {PartiallyTracked} ML {MostlyLost} FP {FalsePositives} FN {Misses} " +
+        $"GT {GroundTruth} ({GroundTruthIds} ids) hyp {Hypotheses} ({HypothesisIds} ids)");
 }
 
 /// <summary>Scores tracker output against ground truth, both as MOT records, at an IoU threshold.</summary>
 public static class MotEvaluator
 {
     /// <summary>
-    /// Per frame, ground-truth boxes are matched to hypothesis boxes with IoU at least <paramref name="iouThreshold"/>,
-    /// keeping last frame's pairs where they still overlap enough, the rest by minimum-cost assignment; a ground-truth
-    /// id matched to a different hypothesis id than at its last match counts an id switch. IDF1 matches ids once
-    /// for the whole sequence by minimum-cost bipartite matching. Ground-truth records with confidence 0 are ignored.
+    /// CLEAR MOT as the MOTChallenge devkit counts it: per frame, ground-truth boxes are matched to hypothesis boxes
+    /// with IoU at least <paramref name="iouThreshold"/>, keeping each ground truth's last pair where it still
+    /// overlaps enough, the rest by minimum-cost assignment; a ground-truth id matched to a different hypothesis id
+    /// than at its last match counts an id switch; a ground truth matched again after being missed (within its own
+    /// frames) counts a fragmentation; one matched in at least 80 % of its frames is mostly tracked, under 20 %
+    /// mostly lost. IDF1 matches ids once for the whole sequence by minimum-cost bipartite matching. HOTA is
+    /// TrackEval's (<see cref="HotaMetrics"/>), over its own thresholds. Ground-truth records with confidence 0
+    /// are ignored.
     /// </summary>
     public static MotMetrics Evaluate(IEnumerable<MotRecord> groundTruth, IEnumerable<MotRecord> hypotheses, double iouThreshold = 0.5)
     {
-        ArgumentNullException.ThrowIfNull(groundTruth);
-        ArgumentNullException.ThrowIfNull(hypotheses);
-        var gtByFrame = groundTruth.Where(r => r.Confidence != 0).GroupBy(r => r.Frame).ToDictionary(g => g.Key, g => g.ToList());
-        var hypByFrame = hypotheses.GroupBy(r => r.Frame).ToDictionary(g => g.Key, g => g.ToList());
-        var gtIds = gtByFrame.Values.SelectMany(v => v).Select(r => r.Id).Distinct().ToList();
-        var hypIds = hypByFrame.Values.SelectMany(v => v).Select(r => r.Id).Distinct().ToList();
-        var gtIndex = gtIds.Select((id, i) => (id, i)).ToDictionary(p => p.id, p => p.i);
-        var hypIndex = hypIds.Select((id, i) => (id, i)).ToDictionary(p => p.id, p => p.i);
-        var overlapCounts = new int[gtIds.Count, hypIds.Count];
-        var lastMatch = new Dictionary<long, long>();
-        int gtTotal = 0, hypTotal = 0, matches = 0, switches = 0;
+        var sequence = MotSequence.Build(groundTruth, hypotheses);
+        int nGt = sequence.GroundTruthIds, nHyp = sequence.HypothesisIds;
+        var overlapCounts = new int[nGt, nHyp];
+        var lastMatch = Enumerable.Repeat(-1, nGt).ToArray();
+        var present = new int[nGt];
+        var matchedFrames = new int[nGt];
+        var missedSinceMatch = new bool[nGt];
+        int matches = 0, switches = 0, fragmentations = 0;
+        double iouSum = 0;
         double limit = 1 - iouThreshold;
 
-        foreach (int frame in gtByFrame.Keys.Union(hypByFrame.Keys).Order())
+        foreach (var f in sequence.Frames)
         {
-            var gts = gtByFrame.GetValueOrDefault(frame) ?? [];
-            var hyps = hypByFrame.GetValueOrDefault(frame) ?? [];
-            gtTotal += gts.Count;
-            hypTotal += hyps.Count;
-            var cost = new double[gts.Count, hyps.Count];
-            for (int i = 0; i < gts.Count; i++)
+            int rows = f.GroundTruth.Length, cols = f.Hypotheses.Length;
+            for (int i = 0; i < rows; i++)
             {
-                for (int j = 0; j < hyps.Count; j++)
+                for (int j = 0; j < cols; j++)
                 {
-                    double iou = gts[i].Box.Iou(hyps[j].Box);
-                    cost[i, j] = 1 - iou;
-                    if (iou >= iouThreshold)
+                    if (1 - f.Iou[i, j] <= limit)
                     {
-                        overlapCounts[gtIndex[gts[i].Id], hypIndex[hyps[j].Id]]++;
+                        overlapCounts[f.GroundTruth[i], f.Hypotheses[j]]++;
                     }
                 }
             }
 
-            // Keep last frame's correspondences that still hold, then assign the rest.
-            var gtDone = new bool[gts.Count];
-            var hypDone = new bool[hyps.Count];
-            for (int i = 0; i < gts.Count; i++)
-            {
-                if (!lastMatch.TryGetValue(gts[i].Id, out long previous))
-                {
-                    continue;
-                }
+            var pairOf = Enumerable.Repeat(-1, rows).ToArray();
 
-                int j = hyps.FindIndex(h => h.Id == previous);
-                if (j >= 0 && !hypDone[j] && cost[i, j] <= limit)
+            // Keep last correspondences that still hold, then assign the rest.
+            var hypDone = new bool[cols];
+            for (int i = 0; i < rows; i++)
+            {
+                int previous = lastMatch[f.GroundTruth[i]];
+                int j = previous < 0 ? -1 : Array.IndexOf(f.Hypotheses, previous);
+                if (j >= 0 && !hypDone[j] && 1 - f.Iou[i, j] <= limit)
                 {
-                    gtDone[i] = hypDone[j] = true;
-                    matches++;
+                    hypDone[j] = true;
+                    pairOf[i] = j;
                 }
             }
 
-            var restGt = Enumerable.Range(0, gts.Count).Where(i => !gtDone[i]).ToList();
-            var restHyp = Enumerable.Range(0, hyps.Count).Where(j => !hypDone[j]).ToList();
+            var restGt = Enumerable.Range(0, rows).Where(i => pairOf[i] < 0).ToList();
+            var restHyp = Enumerable.Range(0, cols).Where(j => !hypDone[j]).ToList();
             var sub = new double[restGt.Count, restHyp.Count];
             for (int a = 0; a < restGt.Count; a++)
             {
                 for (int b = 0; b < restHyp.Count; b++)
                 {
-                    double c = cost[restGt[a], restHyp[b]];
+                    double c = 1 - f.Iou[restGt[a], restHyp[b]];
                     sub[a, b] = c <= limit ? c : 1e6;
                 }
             }
@@ -109,42 +129,80 @@ public static class MotEvaluator
                     continue;
                 }
 
-                var gt = gts[restGt[a]];
-                long hypId = hyps[restHyp[b]].Id;
-                if (lastMatch.TryGetValue(gt.Id, out long previous) && previous != hypId)
+                int gt = f.GroundTruth[restGt[a]];
+                if (lastMatch[gt] >= 0 && lastMatch[gt] != f.Hypotheses[restHyp[b]])
                 {
                     switches++;
                 }
 
-                lastMatch[gt.Id] = hypId;
+                pairOf[restGt[a]] = restHyp[b];
+            }
+
+            for (int i = 0; i < rows; i++)
+            {
+                int gt = f.GroundTruth[i];
+                present[gt]++;
+                if (pairOf[i] < 0)
+                {
+                    missedSinceMatch[gt] |= matchedFrames[gt] > 0;
+                    continue;
+                }
+
+                if (missedSinceMatch[gt])
+                {
+                    fragmentations++;
+                    missedSinceMatch[gt] = false;
+                }
+
+                lastMatch[gt] = f.Hypotheses[pairOf[i]];
+                matchedFrames[gt]++;
                 matches++;
+                iouSum += f.Iou[i, pairOf[i]];
             }
         }
 
-        // Identity matching: maximise frames where matched ids overlap (min cost of the negated counts).
-        int idtp = 0;
-        if (gtIds.Count > 0 && hypIds.Count > 0)
+        int mostlyTracked = 0, mostlyLost = 0;
+        for (int g = 0; g < nGt; g++)
         {
-            var negated = new double[gtIds.Count, hypIds.Count];
-            for (int i = 0; i < gtIds.Count; i++)
-            {
-                for (int j = 0; j < hypIds.Count; j++)
-                {
-                    negated[i, j] = -overlapCounts[i, j];
-                }
-            }
+            double ratio = (double)matchedFrames[g] / present[g];
+            mostlyTracked += ratio >= 0.8 ? 1 : 0;
+            mostlyLost += ratio < 0.2 ? 1 : 0;
+        }
 
-            var pairs = LinearAssignment.Solve(negated);
-            for (int i = 0; i < gtIds.Count; i++)
+        int gtTotal = sequence.GroundTruthBoxes, hypTotal = sequence.HypothesisBoxes;
+        return new MotMetrics(gtTotal, hypTotal, matches, hypTotal - matches, gtTotal - matches, switches,
+            IdTruePositives(overlapCounts), nGt, nHyp, fragmentations, mostlyTracked, nGt - mostlyTracked - mostlyLost, mostlyLost,
+            iouSum, HotaMetrics.Evaluate(sequence));
+    }
+
+    /// <summary>Identity matching: the most frames where matched ids overlap (min cost of the negated counts).</summary>
+    private static int IdTruePositives(int[,] overlapCounts)
+    {
+        int nGt = overlapCounts.GetLength(0), nHyp = overlapCounts.GetLength(1);
+        if (nGt == 0 || nHyp == 0)
+        {
+            return 0;
+        }
+
+        var negated = new double[nGt, nHyp];
+        for (int i = 0; i < nGt; i++)
+        {
+            for (int j = 0; j < nHyp; j++)
             {
-                if (pairs[i] >= 0)
-                {
-                    idtp += overlapCounts[i, pairs[i]];
-                }
+                negated[i, j] = -overlapCounts[i, j];
             }
         }
 
-        return new MotMetrics(gtTotal, hypTotal, matches, hypTotal - matches, gtTotal - matches, switches,
-            idtp, gtIds.Count, hypIds.Count);
+        var pairs = LinearAssignment.Solve(negated);
+        int idtp = 0;
+        for (int i = 0; i < nGt; i++)
+        {
+            if (pairs[i] >= 0)
+            {
+                idtp += overlapCounts[i, pairs[i]];
+            }
+        }
+
+        return idtp;
     }
 }

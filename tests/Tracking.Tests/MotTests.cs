@@ -80,6 +80,31 @@ public class MotTests
     }
 
     [Test]
+    public void Evaluate_GapsAndCoverage_CountFragmentationsAndMostlyTrackedLost()
+    {
+        // Person 1 (5 frames) is missed in frame 3: one fragmentation, 4/5 tracked (mostly tracked). Person 2 is
+        // found in frame 1 of 5 only (1/5: partly tracked, no fragmentation: never found again). Person 3 never
+        // (mostly lost). The matched IoUs are 1 (person 1) and 0.5 (person 2).
+        var gt = Enumerable.Range(1, 5).SelectMany(f => new[] { R(f, 1, 0), R(f, 2, 100), R(f, 3, 200) }).ToList();
+        var hyp = new List<MotRecord>();
+        foreach (int f in new[] { 1, 2, 4, 5 })
+        {
+            hyp.Add(R(f, 7, 0));
+        }
+
+        hyp.Add(new MotRecord(1, 8, new Box(100, 0, 10, 10)));
+
+        var m = MotEvaluator.Evaluate(gt, hyp);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(m.Fragmentations, Is.EqualTo(1));
+            Assert.That((m.MostlyTracked, m.PartiallyTracked, m.MostlyLost), Is.EqualTo((1, 1, 1)));
+            Assert.That(m.Motp, Is.EqualTo(4.5 / 5).Within(1e-9));
+        });
+    }
+
+    [Test]
     public void WriteThenParse_RoundTrips()
     {
         var records = new[] { new MotRecord(1, 3, new Box(1.5f, 2, 30, 60), 0.9f), new MotRecord(2, 3, new Box(4, 2, 30, 60), 0.8f) };
