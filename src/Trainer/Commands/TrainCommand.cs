@@ -206,7 +206,8 @@ internal static class TrainCommand
             ReidModelFile.Save(model, outputPath);
             File.Delete(checkpointPath);
             Console.WriteLine($"model written to {outputPath} ({new FileInfo(outputPath).Length / 1024} KiB, version {model.ModelVersion})");
-            CommonOptions.PrintMetrics(Console.Out, [("untrained default", result.Untrained), (model.ModelVersion, result.Trained)]);
+            string before = start is null ? "untrained default" : $"start: {start.ModelVersion}";
+            CommonOptions.PrintMetrics(Console.Out, [(before, result.Untrained), (model.ModelVersion, result.Trained)]);
             Console.WriteLine(CommonOptions.Json(result.Trained,
                 ("untrainedRank1", Math.Round(result.Untrained.Rank1, 2)), ("untrainedMAP", Math.Round(result.Untrained.MeanAp, 2)),
                 ("trainSeconds", Math.Round(result.TrainTime.TotalSeconds, 1)), ("featureSeconds", Math.Round(result.FeatureTime.TotalSeconds, 1)),
