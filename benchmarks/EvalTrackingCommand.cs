@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using ReId.Detection;
@@ -7,71 +8,122 @@ using ReId.Tracking;
 
 namespace ReId.Benchmarks;
 
-/// <summary><c>reid eval-tracking</c>: runs detection and tracking over a video and scores it against MOT ground truth.</summary>
+/// <summary>
+/// <c>reid-bench eval-tracking</c>: runs the tracker on MOTChallenge sequence folders (their public detections, or
+/// a detector over their frames), a video, or a detections file, and scores it against MOT ground truth: a table
+/// row per sequence, a combined row for several, one JSON line at the end, and MOT-format tracks for other tools.
+/// </summary>
 internal static class EvalTrackingCommand
 {
+    /// <summary>One input to track: its name, how to run it, and its ground truth when there is one.</summary>
+    private sealed record Input(string Name, string Source, Func<ITracker, VideoTrackingResult> Track, string? GroundTruth);
+
     public static Command Create()
     {
-        var video = new Option<string>("--video") { Description = "video file", Required = true };
-        var gt = new Option<string>("--gt") { Description = "ground truth, MOTChallenge text format (frame,id,x,y,w,h,...)", Required = true };
-        var detector = new Option<string>("--detector") { Description = "yolox or hog", DefaultValueFactory = _ => "yolox" };
+        var sequences = new Argument<string[]>("sequence")
+        {
+            Description = "MOTChallenge sequence folders (seqinfo.ini, det/det.txt, gt/gt.txt, img1/)",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var video = new Option<string?>("--video") { Description = "a video file: detect with --detector, then track" };
+        var detections = new Option<string?>("--detections")
+        {
+            Description = "a detections file, MOT format (frame,-1,x,y,w,h,score,...): track these (no detector, no frames)",
+        };
+        var gt = new Option<string?>("--gt") { Description = "ground truth, MOT format, for --video or --detections (a sequence folder's is gt/gt.txt)" };
+        var detector = new Option<string?>("--detector")
+        {
+            Description = "detect the people (yolox or hog); sequence folders: over img1/ instead of det/det.txt; --video: default yolox",
+        };
         detector.AcceptOnlyFromAmong([.. DetectorRegistry.Names]);
         var model = new Option<string>("--model") { Description = "YOLOX ONNX model file", DefaultValueFactory = _ => new DetectorOptions().ModelPath };
         var provider = new Option<string>("--provider") { Description = "cpu or cuda", DefaultValueFactory = _ => "cpu" };
         provider.AcceptOnlyFromAmong("cpu", "cuda");
-        var output = new Option<string?>("--out") { Description = "also write the tracks found, MOT format" };
-        var iou = new Option<double>("--iou") { Description = "IoU needed for a match", DefaultValueFactory = _ => 0.5 };
-        var command = new Command("eval-tracking", "Score detection + tracking on a video against MOT ground truth (ends with a JSON line).")
+        var fps = new Option<double?>("--fps") { Description = "frame rate (default: seqinfo.ini's, the video's, else 25)" };
+        var output = new Option<string?>("--out") { Description = "folder to write each sequence's tracks to, MOT format, as <name>.txt (TrackEval's layout)" };
+        var iou = new Option<double>("--iou") { Description = "IoU needed for a CLEAR/identity match (HOTA uses 0.05-0.95)", DefaultValueFactory = _ => 0.5 };
+        var command = new Command("eval-tracking",
+            "Track MOTChallenge sequences, a video or a detections file and score against MOT ground truth (table, then one JSON line).")
         {
-            video, gt, detector, model, provider, output, iou,
+            sequences, video, detections, gt, detector, model, provider, fps, output, iou,
         };
         command.SetAction((parse, cancellationToken) => Task.FromResult(Run(
-            parse.GetValue(video)!, parse.GetValue(gt)!, parse.GetValue(detector)!, parse.GetValue(model)!,
-            parse.GetValue(provider)!, parse.GetValue(output), parse.GetValue(iou), cancellationToken)));
+            parse.GetValue(sequences) ?? [], parse.GetValue(video), parse.GetValue(detections), parse.GetValue(gt),
+            parse.GetValue(detector), parse.GetValue(model)!, parse.GetValue(provider)!, parse.GetValue(fps),
+            parse.GetValue(output), parse.GetValue(iou), cancellationToken)));
         return command;
     }
 
-    private static int Run(string videoPath, string gtPath, string detectorName, string modelPath, string provider,
-        string? outputPath, double iou, CancellationToken cancellationToken)
+    private static int Run(string[] sequences, string? videoPath, string? detectionsPath, string? gtPath, string? detectorName,
+        string modelPath, string provider, double? fps, string? outputFolder, double iou, CancellationToken cancellationToken)
     {
-        if (iou is <= 0 or > 1)
+        int kinds = (sequences.Length > 0 ? 1 : 0) + (videoPath is null ? 0 : 1) + (detectionsPath is null ? 0 : 1);
+        string? usage =
+            kinds != 1 ? "give sequence folders, or --video, or --detections (one of the three)." :
+            iou is <= 0 or > 1 ? $"--iou must be in (0, 1]; got {iou}." :
+            fps is { } f && !(f > 0 && f < 1000) ? $"--fps must be in (0, 1000); got {f}." :
+            gtPath is not null && sequences.Length > 1 ? "--gt names one ground truth; several sequence folders use their own gt/gt.txt." :
+            detectionsPath is not null && detectorName is not null ? "--detections is tracked as given: it takes no --detector." :
+            null;
+        if (usage is not null)
         {
-            Console.Error.WriteLine($"--iou must be in (0, 1]; got {iou}.");
+            Console.Error.WriteLine($"eval-tracking: {usage}");
             return 2;
         }
 
         try
         {
-            var truth = MotFile.Read(gtPath);
             using var loggerFactory = LoggerFactory.Create(b => b.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
-            using var detector = DetectorRegistry.Create(
-                new DetectorOptions { Detector = detectorName, ModelPath = modelPath, ExecutionProvider = provider }, loggerFactory);
-            var tracker = TrackerRegistry.Create(Path.GetFileNameWithoutExtension(videoPath), new TrackerOptions());
-            Console.WriteLine($"detector: {detector.Description}");
-            var result = VideoTracking.Run(videoPath, detector, tracker, cancellationToken: cancellationToken);
-            if (outputPath is not null)
+            using var detector = detectorName is not null || videoPath is not null
+                ? DetectorRegistry.Create(
+                    new DetectorOptions { Detector = detectorName ?? "yolox", ModelPath = modelPath, ExecutionProvider = provider }, loggerFactory)
+                : null;
+            var inputs = Inputs(sequences, videoPath, detectionsPath, gtPath, detector, fps, cancellationToken);
+            if (detector is not null)
             {
-                MotFile.Write(outputPath, result.Tracks);
+                Console.WriteLine($"detector: {detector.Description}");
             }
 
-            var m = MotEvaluator.Evaluate(truth, result.Tracks, iou);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{result.Frames} frames in {result.Elapsed.TotalSeconds:0.0} s ({result.Frames / result.Elapsed.TotalSeconds:0.0} frames/s), {result.Tracklets} tracklets"));
-            Console.WriteLine(m.ToString());
-            Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+            var rows = new List<(Input Input, VideoTrackingResult Result, MotMetrics? Metrics)>();
+            foreach (var input in inputs)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var result = input.Track(TrackerRegistry.Create(input.Name, new TrackerOptions()));
+                if (outputFolder is not null)
+                {
+                    Directory.CreateDirectory(outputFolder);
+                    MotFile.Write(Path.Combine(outputFolder, input.Name + ".txt"), result.Tracks);
+                }
+
+                var metrics = input.GroundTruth is null ? null : MotEvaluator.Evaluate(MotFile.Read(input.GroundTruth), result.Tracks, iou);
+                rows.Add((input, result, metrics));
+            }
+
+            var scored = rows.Where(r => r.Metrics is not null).Select(r => r.Metrics!).ToList();
+            var combined = rows.Count > 1 && scored.Count > 1 ? MotMetrics.Combine(scored) : null;
+            Console.Write(Table(rows, combined));
+            var json = new Dictionary<string, object?>
             {
                 ["eval"] = "tracking",
-                ["detector"] = detector.Name,
-                ["frames"] = result.Frames,
-                ["mota"] = Math.Round(m.Mota, 4),
-                ["idf1"] = Math.Round(m.Idf1, 4),
-                ["id_switches"] = m.IdSwitches,
-                ["precision"] = Math.Round(m.Precision, 4),
-                ["recall"] = Math.Round(m.Recall, 4),
-                ["false_positives"] = m.FalsePositives,
-                ["misses"] = m.Misses,
-                ["fps"] = Math.Round(result.Frames / result.Elapsed.TotalSeconds, 2),
-            }));
+                ["source"] = rows[0].Input.Source,
+                ["iou"] = iou,
+                ["sequences"] = rows.Select(r => Figures(r.Input.Name, r.Result, r.Metrics)).ToList(),
+            };
+            var overall = combined ?? (scored.Count == 1 ? scored[0] : null);
+            if (overall is not null)
+            {
+                foreach (var (key, value) in Scores(overall))
+                {
+                    json[key] = value;
+                }
+            }
+
+            if (outputFolder is not null)
+            {
+                json["out"] = Path.GetFullPath(outputFolder);
+            }
+
+            Console.WriteLine(JsonSerializer.Serialize(json));
             return 0;
         }
         catch (Exception e) when (e is IOException or FormatException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
@@ -79,5 +131,128 @@ internal static class EvalTrackingCommand
             Console.Error.WriteLine($"eval-tracking: {e.Message}");
             return 1;
         }
+    }
+
+    private static List<Input> Inputs(string[] sequences, string? videoPath, string? detectionsPath, string? gtPath,
+        IPersonDetector? detector, double? fps, CancellationToken cancellationToken)
+    {
+        if (videoPath is not null)
+        {
+            return [new Input(Path.GetFileNameWithoutExtension(videoPath), detector!.Name,
+                t => VideoTracking.Run(videoPath, detector, t, fps: fps, cancellationToken: cancellationToken), gtPath)];
+        }
+
+        if (detectionsPath is not null)
+        {
+            var given = MotFile.Read(detectionsPath);
+            string name = Path.GetFileNameWithoutExtension(detectionsPath);
+            return [new Input(name == "det" ? Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(detectionsPath))) ?? name : name,
+                "public", t => DetectionTracking.Run(given, t, fps ?? 25), gtPath)];
+        }
+
+        var inputs = new List<Input>();
+        foreach (var path in sequences)
+        {
+            var sequence = MotSequenceFolder.Read(path);
+            double rate = fps ?? sequence.FrameRate ?? 25;
+            string? truth = gtPath ?? sequence.GroundTruth;
+            if (detector is not null)
+            {
+                string frames = sequence.FramePattern
+                    ?? throw new FileNotFoundException($"{sequence.Folder} has no {sequence.ImageFolder}/ folder of frames to detect in.");
+                inputs.Add(new Input(sequence.Name, detector.Name,
+                    t => VideoTracking.Run(frames, detector, t, sequence.Length ?? int.MaxValue, rate, cancellationToken), truth));
+            }
+            else
+            {
+                string det = sequence.Detections
+                    ?? throw new FileNotFoundException($"{sequence.Folder} has no det/det.txt (give --detector to detect in its frames).");
+                var given = MotFile.Read(det);
+                inputs.Add(new Input(sequence.Name, "public", t => DetectionTracking.Run(given, t, rate, sequence.Length ?? 0), truth));
+            }
+        }
+
+        return inputs;
+    }
+
+    private static string Table(List<(Input Input, VideoTrackingResult Result, MotMetrics? Metrics)> rows, MotMetrics? combined)
+    {
+        string[] header = ["sequence", "frames", "HOTA", "DetA", "AssA", "LocA", "MOTA", "MOTP", "IDF1", "IDsw", "Frag",
+            "MT", "PT", "ML", "FP", "FN", "Rcll", "Prcn", "GT ids", "tracks", "ms/frame"];
+        var lines = new List<string[]> { header };
+        foreach (var (input, result, m) in rows)
+        {
+            lines.Add(Row(input.Name, result.Frames, m, result.Tracks.Select(t => t.Id).Distinct().Count(),
+                result.Elapsed.TotalMilliseconds / Math.Max(1, result.Frames)));
+        }
+
+        if (combined is not null)
+        {
+            var all = rows.Select(r => r.Result).ToList();
+            lines.Add(Row("COMBINED", all.Sum(r => r.Frames), combined, all.Sum(r => r.Tracks.Select(t => t.Id).Distinct().Count()),
+                all.Sum(r => r.Elapsed.TotalMilliseconds) / Math.Max(1, all.Sum(r => r.Frames))));
+        }
+
+        var widths = Enumerable.Range(0, header.Length).Select(c => lines.Max(l => l[c].Length)).ToArray();
+        var text = new StringBuilder();
+        foreach (var line in lines)
+        {
+            text.AppendLine(string.Join("  ", line.Select((cell, c) => c == 0 ? cell.PadRight(widths[c]) : cell.PadLeft(widths[c]))));
+        }
+
+        return text.ToString();
+    }
+
+    private static string[] Row(string name, int frames, MotMetrics? m, int tracks, double msPerFrame)
+    {
+        static string P(double v) => (100 * v).ToString("0.0", CultureInfo.InvariantCulture);
+        static string I(int v) => v.ToString(CultureInfo.InvariantCulture);
+        string[] scores = m is null
+            ? Enumerable.Repeat("-", 17).ToArray()
+            : [P(m.Hota.Hota), P(m.Hota.DetA), P(m.Hota.AssA), P(m.Hota.LocA), P(m.Mota), P(m.Motp), P(m.Idf1), I(m.IdSwitches),
+                I(m.Fragmentations), I(m.MostlyTracked), I(m.PartiallyTracked), I(m.MostlyLost), I(m.FalsePositives), I(m.Misses),
+                P(m.Recall), P(m.Precision), I(m.GroundTruthIds)];
+        return [name, I(frames), .. scores, I(tracks), msPerFrame.ToString("0.000", CultureInfo.InvariantCulture)];
+    }
+
+    private static Dictionary<string, object?> Figures(string name, VideoTrackingResult result, MotMetrics? m)
+    {
+        var figures = new Dictionary<string, object?>
+        {
+            ["name"] = name,
+            ["frames"] = result.Frames,
+            ["tracks"] = result.Tracks.Select(t => t.Id).Distinct().Count(),
+            ["ms_per_frame"] = Math.Round(result.Elapsed.TotalMilliseconds / Math.Max(1, result.Frames), 4),
+        };
+        if (m is not null)
+        {
+            foreach (var (key, value) in Scores(m))
+            {
+                figures[key] = value;
+            }
+        }
+
+        return figures;
+    }
+
+    private static IEnumerable<(string Key, object Value)> Scores(MotMetrics m)
+    {
+        yield return ("hota", Math.Round(m.Hota.Hota, 6));
+        yield return ("deta", Math.Round(m.Hota.DetA, 6));
+        yield return ("assa", Math.Round(m.Hota.AssA, 6));
+        yield return ("loca", Math.Round(m.Hota.LocA, 6));
+        yield return ("mota", Math.Round(m.Mota, 6));
+        yield return ("motp", Math.Round(m.Motp, 6));
+        yield return ("idf1", Math.Round(m.Idf1, 6));
+        yield return ("id_switches", m.IdSwitches);
+        yield return ("fragmentations", m.Fragmentations);
+        yield return ("mostly_tracked", m.MostlyTracked);
+        yield return ("partially_tracked", m.PartiallyTracked);
+        yield return ("mostly_lost", m.MostlyLost);
+        yield return ("false_positives", m.FalsePositives);
+        yield return ("misses", m.Misses);
+        yield return ("precision", Math.Round(m.Precision, 6));
+        yield return ("recall", Math.Round(m.Recall, 6));
+        yield return ("gt_ids", m.GroundTruthIds);
     }
 }

@@ -53,7 +53,7 @@ public static class MotFile
         foreach (var r in records.OrderBy(r => r.Frame).ThenBy(r => r.Id))
         {
             writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{r.Frame},{r.Id},{r.Box.X:0.##},{r.Box.Y:0.##},{r.Box.Width:0.##},{r.Box.Height:0.##},{r.Confidence:0.###},-1,-1,-1"));
+                $"{r.Frame},{r.Id},{r.Box.X:0.###},{r.Box.Y:0.###},{r.Box.Width:0.###},{r.Box.Height:0.###},{r.Confidence:0.###},-1,-1,-1"));
         }
     }
 

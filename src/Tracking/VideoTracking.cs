@@ -7,29 +7,35 @@ namespace ReId.Tracking;
 public sealed record VideoTrackingResult(
     IReadOnlyList<MotRecord> Tracks, int Frames, int Tracklets, int Detections, TimeSpan Elapsed);
 
-/// <summary>Runs detection and tracking over a local video file (decoded with OpenCV's FFmpeg backend).</summary>
+/// <summary>
+/// Runs detection and tracking over a local video file (decoded with OpenCV's FFmpeg backend) or a numbered image
+/// sequence given as a pattern (<c>img1/%06d.jpg</c>, a MOTChallenge sequence's frames).
+/// </summary>
 public static class VideoTracking
 {
-    /// <exception cref="FileNotFoundException">the video file is absent.</exception>
+    /// <param name="fps">the frame rate; null: the video's own (25 where it has none, as image sequences).</param>
+    /// <exception cref="FileNotFoundException">the video file (or the pattern's folder) is absent.</exception>
     /// <exception cref="InvalidDataException">the file cannot be decoded.</exception>
     public static VideoTrackingResult Run(
-        string videoPath, IPersonDetector detector, ITracker tracker, int maxFrames = int.MaxValue,
+        string videoPath, IPersonDetector detector, ITracker tracker, int maxFrames = int.MaxValue, double? fps = null,
         CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(videoPath);
         ArgumentNullException.ThrowIfNull(detector);
         ArgumentNullException.ThrowIfNull(tracker);
-        if (!File.Exists(videoPath))
+        bool pattern = videoPath.Contains('%', StringComparison.Ordinal);
+        if (pattern ? !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(videoPath))) : !File.Exists(videoPath))
         {
             throw new FileNotFoundException($"Video file '{videoPath}' not found.", videoPath);
         }
 
-        using var capture = new VideoCapture(videoPath);
+        using var capture = pattern ? new VideoCapture(videoPath, VideoCaptureAPIs.IMAGES) : new VideoCapture(videoPath);
         if (!capture.IsOpened())
         {
             throw new InvalidDataException($"Video file '{videoPath}' could not be opened for decoding.");
         }
 
-        double fps = capture.Fps is > 0 and < 1000 ? capture.Fps : 25;
+        double rate = fps ?? (capture.Fps is > 0 and < 1000 ? capture.Fps : 25);
         var start = DateTimeOffset.UnixEpoch;
         var records = new List<MotRecord>();
         using var mat = new Mat();
@@ -49,7 +55,7 @@ public static class VideoTracking
             buffer = image.ToArray();
             var found = detector.Detect([image])[0];
             detections += found.Count;
-            var update = tracker.Update(image, start + TimeSpan.FromSeconds((frames - 1) / fps), found);
+            var update = tracker.Update(image, start + TimeSpan.FromSeconds((frames - 1) / rate), found);
             tracklets += update.Tracklets.Count(t => t.IsFinal);
             records.AddRange(update.Tracks.Select(t => new MotRecord(frames, t.TrackId, t.Box, t.Score)));
         }

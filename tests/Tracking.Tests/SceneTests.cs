@@ -149,4 +149,35 @@ public class SceneTests
         Assert.That(result.Frames, Is.EqualTo(scene.Frames));
         Assert.That(metrics.Idf1, Is.GreaterThanOrEqualTo(0.8));
     }
+
+    [Test]
+    public void RunVideo_CrossingSceneAsSequenceFolder_ReadsItsNumberedFrames()
+    {
+        using var scene = CrossingScene();
+        string folder = Path.Combine(TestContext.CurrentContext.WorkDirectory, "crossing-seq-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Path.Combine(folder, "img1"));
+        try
+        {
+            File.WriteAllText(Path.Combine(folder, "seqinfo.ini"),
+                string.Create(CultureInfo.InvariantCulture, $"[Sequence]\nname=crossing\nimDir=img1\nframeRate={Scene.Fps}\nseqLength={scene.Frames}\nimExt=.jpg\n"));
+            for (int f = 0; f < scene.Frames; f++)
+            {
+                using var mat = Mat.FromPixelData(Scene.Height, Scene.Width, MatType.CV_8UC3, scene.Render(f));
+                Cv2.ImWrite(Path.Combine(folder, "img1", $"{f + 1:000000}.jpg"), mat);
+            }
+
+            var sequence = MotSequenceFolder.Read(folder);
+            var result = VideoTracking.Run(sequence.FramePattern!, _detector, TrackerRegistry.Create("seq", new TrackerOptions()),
+                sequence.Length!.Value, sequence.FrameRate);
+            var metrics = MotEvaluator.Evaluate(scene.GroundTruth(), result.Tracks);
+
+            TestContext.Out.WriteLine($"crossing scene as a sequence folder: {metrics}");
+            Assert.That(result.Frames, Is.EqualTo(scene.Frames));
+            Assert.That(metrics.Idf1, Is.GreaterThanOrEqualTo(0.8));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }
