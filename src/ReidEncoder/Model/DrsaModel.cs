@@ -68,12 +68,6 @@ public sealed class DrsaModel : nn.Module<Tensor, DrsaOutput>
         long b = images.shape[0], n = images.shape[1];
         var maps = trunk.forward(images.reshape(b * n, 3, images.shape[3], images.shape[4]));
         var output = head.forward(maps.reshape(b, n, maps.shape[1], maps.shape[2], maps.shape[3]));
-        output.Embedding.MoveToOuterDisposeScope();
-        output.Features.MoveToOuterDisposeScope();
-        output.Masks.MoveToOuterDisposeScope();
-        output.TemporalWeights?.MoveToOuterDisposeScope();
-        output.Regularization.MoveToOuterDisposeScope();
-        output.Projection.MoveToOuterDisposeScope();
-        return output;
+        return output.MoveToOuterDisposeScope();
     }
 }

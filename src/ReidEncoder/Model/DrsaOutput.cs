@@ -38,6 +38,18 @@ public sealed class DrsaOutput : IDisposable
     public Tensor Projection { get; }
 
     /// <inheritdoc />
+    /// <summary>Moves every tensor of this output to the dispose scope outside the current one (for a forward pass run in its own scope).</summary>
+    public DrsaOutput MoveToOuterDisposeScope()
+    {
+        Embedding.MoveToOuterDisposeScope();
+        Features.MoveToOuterDisposeScope();
+        Masks.MoveToOuterDisposeScope();
+        TemporalWeights?.MoveToOuterDisposeScope();
+        Regularization.MoveToOuterDisposeScope();
+        Projection.MoveToOuterDisposeScope();
+        return this;
+    }
+
     public void Dispose()
     {
         Embedding.Dispose();

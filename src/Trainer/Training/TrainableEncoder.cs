@@ -51,14 +51,7 @@ public sealed class TrainableEncoder
         if (_trunk is null) return Head.forward(cached);
         using var scope = NewDisposeScope();
         var maps = TrunkMaps(cached);
-        var output = Head.forward(maps);
-        output.Embedding.MoveToOuterDisposeScope();
-        output.Features.MoveToOuterDisposeScope();
-        output.Masks.MoveToOuterDisposeScope();
-        output.TemporalWeights?.MoveToOuterDisposeScope();
-        output.Regularization.MoveToOuterDisposeScope();
-        output.Projection.MoveToOuterDisposeScope();
-        return output;
+        return Head.forward(maps).MoveToOuterDisposeScope();
     }
 
     /// <summary>cached maps [B, N, C, h, w] -> trunk output maps [B, N, C', h', w'] (the cache itself without a tail).</summary>
