@@ -6,10 +6,14 @@ namespace ReId.Tracking;
 /// ByteTrack (Zhang et al., 2022): Kalman-predicted tracks are matched by IoU first to the high-score detections,
 /// then the tracks still unmatched to the low-score ones (people half hidden keep their track), then tentative
 /// tracks to what is left; remaining confident detections start new tracks. Lost tracks are kept for
-/// <see cref="TrackerOptions.LostTrackBuffer"/> to be found again.
+/// <see cref="TrackerOptions.LostTrackBuffer"/> to be found again; a lost track on top of one in view is the same
+/// person twice and the one followed for less time ends (ByteTrack's <c>remove_duplicate_stracks</c>).
 /// </summary>
 internal sealed class ByteTracker : ITracker
 {
+    /// <summary>IoU above which a lost track and a track in view are one person twice (ByteTrack: distance &lt; 0.15).</summary>
+    internal const float DuplicateIou = 0.85f;
+
     private readonly TrackerOptions _options;
     private readonly List<Track> _tracks = []; // tentative, confirmed and lost; removed ones leave
     private readonly Random _random;
@@ -114,6 +118,7 @@ internal sealed class ByteTracker : ITracker
 
         _firstFrame = false;
         var tracklets = new List<Tracklet>();
+        RemoveDuplicates(tracklets);
         foreach (var t in _tracks)
         {
             if (t.State == TrackState.Lost)
@@ -148,6 +153,54 @@ internal sealed class ByteTracker : ITracker
 
         _tracks.Clear();
         return tracklets;
+    }
+
+    /// <summary>
+    /// ByteTrack's <c>remove_duplicate_stracks</c>: a lost track and a track in view whose boxes overlap by more than
+    /// <see cref="DuplicateIou"/> follow one person twice (a new track was started while the old one was lost);
+    /// the one followed for the shorter time (first to last seen) ends, so the longer one keeps the person. An ended
+    /// lost track gives its final tracklet as expiry would; an ended track in view too when it is long enough.
+    /// </summary>
+    private void RemoveDuplicates(List<Tracklet> tracklets)
+    {
+        List<Track>? lost = null;
+        foreach (var t in _tracks)
+        {
+            if (t.State == TrackState.Lost)
+            {
+                (lost ??= []).Add(t);
+            }
+        }
+
+        if (lost is null)
+        {
+            return;
+        }
+
+        foreach (var inView in _tracks)
+        {
+            if (inView.State is not (TrackState.Confirmed or TrackState.Tentative))
+            {
+                continue;
+            }
+
+            var box = inView.Box;
+            foreach (var old in lost)
+            {
+                if (old.State != TrackState.Lost || box.Iou(old.Box) <= DuplicateIou)
+                {
+                    continue;
+                }
+
+                var shorter = inView.LastSeen - inView.FirstSeen > old.LastSeen - old.FirstSeen ? old : inView;
+                shorter.State = TrackState.Removed;
+                AddTracklet(tracklets, shorter, isFinal: true);
+                if (shorter == inView)
+                {
+                    break;
+                }
+            }
+        }
     }
 
     private static void Offer(Mat? frame, Track track, PersonDetection detection, IReadOnlyList<PersonDetection> all, DateTimeOffset time)

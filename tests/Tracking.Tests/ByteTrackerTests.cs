@@ -258,4 +258,48 @@ public class ByteTrackerTests
         var tracklet = tracker.Flush().Single();
         Assert.That(tracklet.Samples.All(s => s.Crop.Bgr.Span.IndexOfAnyExcept((byte)200) < 0), Is.True);
     }
+
+    [Test]
+    public void Update_LostTrackDuplicatingTheTrackInView_IsRemoved()
+    {
+        // Two near-identical boxes of one person (IoU 0.95) start two tracks; from frame 10 one box is left and
+        // one track goes lost right on top of the other: a duplicate, removed at once, not kept for the buffer.
+        var tracker = (ByteTracker)TrackerRegistry.Create("c", new TrackerOptions());
+        for (int f = 0; f < 10; f++)
+        {
+            tracker.Update(default, At(f), [P(100, 50), P(101, 50)]);
+        }
+
+        Assert.That(tracker.LiveTracks, Is.EqualTo(2));
+        var u = tracker.Update(default, At(10), [P(100, 50)]);
+
+        Assert.That(u.Tracks, Has.Count.EqualTo(1));
+        Assert.That(tracker.LiveTracks, Is.EqualTo(1), "the lost duplicate is gone, not waiting out the lost-track buffer");
+    }
+
+    [Test]
+    public void Update_YoungTrackDuplicatingALostOlderOne_EndsAndTheOlderTakesThePersonBack()
+    {
+        // Track 1 follows the person from frame 0; a second box (IoU 0.95) starts track 2 at frame 10; at frame 20
+        // only the second box is left and goes to track 2, track 1 lost on top of it. Track 2 was followed for the
+        // shorter time: it ends, and track 1, found again in the next frame, keeps the person (ByteTrack's rule).
+        var tracker = TrackerRegistry.Create("c", new TrackerOptions());
+        for (int f = 0; f < 20; f++)
+        {
+            tracker.Update(default, At(f), f < 10 ? [P(100, 50)] : [P(100, 50), P(101, 50)]);
+        }
+
+        var ids = new List<long>();
+        for (int f = 20; f < 30; f++)
+        {
+            var u = tracker.Update(default, At(f), [P(101, 50)]);
+            if (f > 20)
+            {
+                ids.AddRange(u.Tracks.Select(t => t.TrackId));
+            }
+        }
+
+        Assert.That(ids, Has.Count.EqualTo(9));
+        Assert.That(ids, Is.All.EqualTo(1L));
+    }
 }
