@@ -145,9 +145,7 @@ internal static class EvalTrackingCommand
         if (detectionsPath is not null)
         {
             var given = MotFile.Read(detectionsPath);
-            string name = Path.GetFileNameWithoutExtension(detectionsPath);
-            return [new Input(name == "det" ? Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(detectionsPath))) ?? name : name,
-                "public", t => DetectionTracking.Run(given, t, fps ?? 25), gtPath)];
+            return [new Input(DetectionsName(detectionsPath), "public", t => DetectionTracking.Run(given, t, fps ?? 25), gtPath)];
         }
 
         var inputs = new List<Input>();
@@ -173,6 +171,13 @@ internal static class EvalTrackingCommand
         }
 
         return inputs;
+    }
+
+    /// <summary>A detections file's name, or its sequence's for a sequence folder's <c>det/det.txt</c>.</summary>
+    private static string DetectionsName(string path)
+    {
+        var file = new FileInfo(path);
+        return file.Name == "det.txt" && file.Directory is { Name: "det", Parent: { } sequence } ? sequence.Name : Path.GetFileNameWithoutExtension(path);
     }
 
     private static string Table(List<(Input Input, VideoTrackingResult Result, MotMetrics? Metrics)> rows, MotMetrics? combined)
