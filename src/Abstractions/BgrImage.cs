@@ -68,6 +68,26 @@ public readonly struct BgrImage : IEquatable<BgrImage>
         }
     }
 
+    /// <summary>A copy mirrored left to right (the second view of a flip-averaged embedding).</summary>
+    public BgrImage Mirrored()
+    {
+        Validate();
+        var input = Bgr.Span;
+        var output = new byte[input.Length];
+        int row = Width * 3;
+        for (int y = 0; y < Height; y++)
+        {
+            var from = input.Slice(y * row, row);
+            var to = output.AsSpan(y * row, row);
+            for (int x = 0; x < Width; x++)
+            {
+                from.Slice(x * 3, 3).CopyTo(to.Slice((Width - 1 - x) * 3, 3));
+            }
+        }
+
+        return new BgrImage(output, Width, Height);
+    }
+
     /// <summary>
     /// The one "Mat to packed BGR bytes" copy: an 8-bit 3-channel <paramref name="mat"/> (continuous or a region
     /// of a larger one) copied into <paramref name="buffer"/> when it has the right length, else into a new array.

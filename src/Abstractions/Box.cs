@@ -65,4 +65,20 @@ public static class Embedding
 {
     /// <summary>Floats in one embedding: what the store keeps; an encoder model must give this many.</summary>
     public const int Dimension = 128;
+
+    /// <summary>The L2-normalised mean of two embeddings (a flip-averaged embedding from its two views).</summary>
+    public static float[] Average(float[] a, float[] b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        var v = new float[a.Length];
+        System.Numerics.Tensors.TensorPrimitives.Add(a, b, v);
+        var norm = System.Numerics.Tensors.TensorPrimitives.Norm(v);
+        if (norm > 0)
+        {
+            System.Numerics.Tensors.TensorPrimitives.Divide(v, norm, v);
+        }
+
+        return v;
+    }
 }

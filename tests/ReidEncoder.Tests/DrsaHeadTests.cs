@@ -220,3 +220,36 @@ public class TrunkSplitTests
         Assert.That(new DrsaConfig { LastStride = 1 }.Cells, Is.EqualTo(128));
     }
 }
+
+public class FlipAverageTests
+{
+    [Test]
+    public void Mirrored_SwapsColumnsAndKeepsEachPixelsChannels()
+    {
+        // 3 x 2 pixels: each pixel's channels are (column, row, 9)
+        var bytes = new byte[3 * 2 * 3];
+        for (int y = 0; y < 2; y++)
+        {
+            for (int x = 0; x < 3; x++)
+            {
+                bytes[((y * 3) + x) * 3] = (byte)x;
+                bytes[(((y * 3) + x) * 3) + 1] = (byte)y;
+                bytes[(((y * 3) + x) * 3) + 2] = 9;
+            }
+        }
+
+        var mirrored = new BgrImage(bytes, 3, 2).Mirrored().Bgr.ToArray();
+
+        Assert.That(mirrored[..9], Is.EqualTo(new byte[] { 2, 0, 9, 1, 0, 9, 0, 0, 9 }));
+        Assert.That(mirrored[9..], Is.EqualTo(new byte[] { 2, 1, 9, 1, 1, 9, 0, 1, 9 }));
+    }
+
+    [Test]
+    public void Average_TwoUnitVectors_IsTheirNormalisedMean()
+    {
+        var v = Embedding.Average([1f, 0f], [0f, 1f]);
+
+        Assert.That(v[0], Is.EqualTo(MathF.Sqrt(0.5f)).Within(1e-6));
+        Assert.That(v[1], Is.EqualTo(MathF.Sqrt(0.5f)).Within(1e-6));
+    }
+}

@@ -37,7 +37,6 @@ public sealed class DrsaOutput : IDisposable
     /// <summary>[B, E]: the final layer's output before the neck and the normalisation (what a metric loss sees).</summary>
     public Tensor Projection { get; }
 
-    /// <inheritdoc />
     /// <summary>Moves every tensor of this output to the dispose scope outside the current one (for a forward pass run in its own scope).</summary>
     public DrsaOutput MoveToOuterDisposeScope()
     {
@@ -50,6 +49,7 @@ public sealed class DrsaOutput : IDisposable
         return this;
     }
 
+    /// <inheritdoc />
     public void Dispose()
     {
         Embedding.Dispose();

@@ -32,8 +32,7 @@ internal static class EvalCommand
             var dev = CommonOptions.ParseDevice(parse.GetValue(device)!);
             using var reid = CommonOptions.LoadModel(parse.GetValue(model)!);
             var data = source.Read(parse);
-            var trunk = new EncoderTrunk(reid, dev);
-            using var experiment = Experiment.Prepare(data, trunk, forTraining: false, Console.Error, cancellationToken);
+            using var experiment = Experiment.Prepare(data, new EncoderTrunk(reid, dev), forTraining: false, Console.Error, cancellationToken);
             int frames = parse.GetValue(evalFrames) ?? reid.Description.Architecture.Frames;
             var encoder = new TrainableEncoder(reid.Model.Head);
             var plain = HeadTrainer.Embed(encoder, experiment.Cache, experiment.Evaluation.Tracklets, frames, dev);
@@ -46,15 +45,9 @@ internal static class EvalCommand
                 return 0;
             }
 
-            using var mirroredExperiment = Experiment.Prepare(data, new MirroredTrunk(trunk), forTraining: false, Console.Error, cancellationToken);
+            using var mirroredExperiment = Experiment.Prepare(data, new EncoderTrunk(reid, dev, mirrored: true), forTraining: false, Console.Error, cancellationToken);
             var mirrored = HeadTrainer.Embed(encoder, mirroredExperiment.Cache, mirroredExperiment.Evaluation.Tracklets, frames, dev);
-            var averaged = plain.Zip(mirrored, (a, b) =>
-            {
-                var sum = a.Zip(b, (x, y) => x + y).ToArray();
-                float norm = MathF.Sqrt(Math.Max(1e-12f, sum.Sum(v => v * v)));
-                return sum.Select(v => v / norm).ToArray();
-            }).ToArray();
-            var flipped = experiment.Score(averaged);
+            var flipped = experiment.Score([.. plain.Zip(mirrored, Embedding.Average)]);
             CommonOptions.PrintMetrics(Console.Out, [(reid.ModelVersion, metrics), (reid.ModelVersion + " flip-averaged", flipped)]);
             Console.WriteLine(CommonOptions.Json(flipped, ("model", reid.ModelVersion), ("flipAverage", true),
                 ("plainRank1", Math.Round(metrics.Rank1, 2)), ("plainMAP", Math.Round(metrics.MeanAp, 2))));

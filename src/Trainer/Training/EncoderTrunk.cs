@@ -15,12 +15,15 @@ internal sealed class EncoderTrunk : ITrunkFeatures
     private readonly ReidModel _model;
     private readonly Device _device;
     private readonly int _tailBlocks;
+    private readonly bool _mirrored;
 
-    public EncoderTrunk(ReidModel model, Device device, int tailBlocks = 0)
+    /// <param name="mirrored">Extract the crops mirrored left to right (the second view of flip-averaged embeddings).</param>
+    public EncoderTrunk(ReidModel model, Device device, int tailBlocks = 0, bool mirrored = false)
     {
         _model = model;
         _device = device;
         _tailBlocks = tailBlocks;
+        _mirrored = mirrored;
         var config = model.Description.Architecture;
         var (channels, stride) = model.Model.Trunk.PrefixShape(tailBlocks);
         Channels = channels;
@@ -31,7 +34,7 @@ internal sealed class EncoderTrunk : ITrunkFeatures
             ? $"{model.Description.TrunkWeights}|{config.Trunk}"
             : model.ModelVersion;
         Id = $"{weights}|{config.InputHeight}x{config.InputWidth}|{model.Description.Pixels.ColorOrder}" +
-             (tailBlocks == 0 ? "" : $"|without-last-{tailBlocks}");
+             (tailBlocks == 0 ? "" : $"|without-last-{tailBlocks}") + (mirrored ? "|mirrored" : "");
         model.Model.Trunk.to(device);
         model.Model.Trunk.eval();
     }
@@ -50,37 +53,8 @@ internal sealed class EncoderTrunk : ITrunkFeatures
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var input = CropPreprocessor.ToTensor(
-            crops.Select(c => new Crop(c.Bgr, c.Width, c.Height)).ToList(),
+            crops.Select(c => new Crop(c.Bgr, c.Width, c.Height)).Select(c => _mirrored ? c.Mirrored() : c).ToList(),
             _model.Description.Pixels, config.InputHeight, config.InputWidth);
         return _model.Model.Trunk.ForwardPrefix(input.to(_device), _tailBlocks).MoveToOuterDisposeScope();
-    }
-}
-
-/// <summary>Another trunk's features of horizontally mirrored crops: the second half of flip-averaged embeddings.</summary>
-internal sealed class MirroredTrunk(ITrunkFeatures inner) : ITrunkFeatures
-{
-    public string Id { get; } = inner.Id + "|mirrored";
-
-    public int Channels => inner.Channels;
-
-    public int Height => inner.Height;
-
-    public int Width => inner.Width;
-
-    public Tensor Extract(IReadOnlyList<BgrCrop> crops) => inner.Extract(crops.Select(Mirror).ToList());
-
-    private static BgrCrop Mirror(BgrCrop crop)
-    {
-        var mirrored = new byte[crop.Bgr.Length];
-        int row = crop.Width * 3;
-        for (int y = 0; y < crop.Height; y++)
-        {
-            for (int x = 0; x < crop.Width; x++)
-            {
-                Buffer.BlockCopy(crop.Bgr, (y * row) + (x * 3), mirrored, (y * row) + ((crop.Width - 1 - x) * 3), 3);
-            }
-        }
-
-        return crop with { Bgr = mirrored };
     }
 }

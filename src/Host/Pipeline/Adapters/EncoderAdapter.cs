@@ -65,46 +65,10 @@ internal sealed partial class EncoderAdapter(TrackletEncoder encoder, bool flipA
             return await Task.WhenAll(tasks).ConfigureAwait(false);
         }
 
-        var mirrored = tracklets.Select(t => encoder.EncodeAsync([.. t.Select(Mirror)], cancellationToken)).ToList();
+        var mirrored = tracklets.Select(t => encoder.EncodeAsync([.. t.Select(c => c.Mirrored())], cancellationToken)).ToList();
         var plain = await Task.WhenAll(tasks).ConfigureAwait(false);
         var flipped = await Task.WhenAll(mirrored).ConfigureAwait(false);
-        return [.. plain.Zip(flipped, Average)];
-    }
-
-    /// <summary>The crop mirrored left to right (BGR24, rows packed).</summary>
-    internal static BgrImage Mirror(BgrImage c)
-    {
-        var input = c.Bgr.Span;
-        var output = new byte[input.Length];
-        var row = c.Width * 3;
-        for (var y = 0; y < c.Height; y++)
-        {
-            var o = y * row;
-            for (var x = 0; x < c.Width; x++)
-            {
-                var from = o + x * 3;
-                var to = o + (c.Width - 1 - x) * 3;
-                output[to] = input[from];
-                output[to + 1] = input[from + 1];
-                output[to + 2] = input[from + 2];
-            }
-        }
-
-        return new BgrImage(output, c.Width, c.Height);
-    }
-
-    /// <summary>The normalised mean of two unit vectors.</summary>
-    internal static float[] Average(float[] a, float[] b)
-    {
-        var v = new float[a.Length];
-        System.Numerics.Tensors.TensorPrimitives.Add(a, b, v);
-        var norm = System.Numerics.Tensors.TensorPrimitives.Norm(v);
-        if (norm > 0)
-        {
-            System.Numerics.Tensors.TensorPrimitives.Divide(v, norm, v);
-        }
-
-        return v;
+        return [.. plain.Zip(flipped, Embedding.Average)];
     }
 
     public ValueTask DisposeAsync() => encoder.DisposeAsync();
