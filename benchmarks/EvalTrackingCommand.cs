@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using ReId.Detection;
 using ReId.Tracking;
@@ -40,22 +41,31 @@ internal static class EvalTrackingCommand
         var provider = new Option<string>("--provider") { Description = "cpu or cuda", DefaultValueFactory = _ => "cpu" };
         provider.AcceptOnlyFromAmong("cpu", "cuda");
         var fps = new Option<double?>("--fps") { Description = "frame rate (default: seqinfo.ini's, the video's, else 25)" };
-        var output = new Option<string?>("--out") { Description = "folder to write each sequence's tracks to, MOT format, as <name>.txt (TrackEval's layout)" };
+        var output = new Option<string?>("--out")
+        {
+            Description = "folder to write each sequence's tracks to, MOT format, as <name>.txt (TrackEval's layout); with a detector also its boxes as <name>-det.txt, to track again with --detections",
+        };
         var iou = new Option<double>("--iou") { Description = "IoU needed for a CLEAR/identity match (HOTA uses 0.05-0.95)", DefaultValueFactory = _ => 0.5 };
+        var tracker = new Option<string[]>("--tracker")
+        {
+            Description = "a tracker setting KEY=VALUE, as in the Tracking section (e.g. NewTrackThreshold=0.7, LostTrackBuffer=00:00:03); repeatable",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var command = new Command("eval-tracking",
             "Track MOTChallenge sequences, a video or a detections file and score against MOT ground truth (table, then one JSON line).")
         {
-            sequences, video, detections, gt, detector, model, provider, fps, output, iou,
+            sequences, video, detections, gt, detector, model, provider, fps, output, iou, tracker,
         };
         command.SetAction((parse, cancellationToken) => Task.FromResult(Run(
             parse.GetValue(sequences) ?? [], parse.GetValue(video), parse.GetValue(detections), parse.GetValue(gt),
             parse.GetValue(detector), parse.GetValue(model)!, parse.GetValue(provider)!, parse.GetValue(fps),
-            parse.GetValue(output), parse.GetValue(iou), cancellationToken)));
+            parse.GetValue(output), parse.GetValue(iou), parse.GetValue(tracker) ?? [], cancellationToken)));
         return command;
     }
 
     private static int Run(string[] sequences, string? videoPath, string? detectionsPath, string? gtPath, string? detectorName,
-        string modelPath, string provider, double? fps, string? outputFolder, double iou, CancellationToken cancellationToken)
+        string modelPath, string provider, double? fps, string? outputFolder, double iou, string[] trackerSettings,
+        CancellationToken cancellationToken)
     {
         int kinds = (sequences.Length > 0 ? 1 : 0) + (videoPath is null ? 0 : 1) + (detectionsPath is null ? 0 : 1);
         string? usage =
@@ -73,6 +83,7 @@ internal static class EvalTrackingCommand
 
         try
         {
+            var trackerOptions = TrackerSettings(trackerSettings);
             using var loggerFactory = LoggerFactory.Create(b => b.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
             using var detector = detectorName is not null || videoPath is not null
                 ? DetectorRegistry.Create(
@@ -88,11 +99,15 @@ internal static class EvalTrackingCommand
             foreach (var input in inputs)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var result = input.Track(TrackerRegistry.Create(input.Name, new TrackerOptions()));
+                var result = input.Track(TrackerRegistry.Create(input.Name, trackerOptions));
                 if (outputFolder is not null)
                 {
                     Directory.CreateDirectory(outputFolder);
                     MotFile.Write(Path.Combine(outputFolder, input.Name + ".txt"), result.Tracks);
+                    if (result.DetectorOutput.Count > 0)
+                    {
+                        MotFile.Write(Path.Combine(outputFolder, input.Name + "-det.txt"), result.DetectorOutput);
+                    }
                 }
 
                 var metrics = input.GroundTruth is null ? null : MotEvaluator.Evaluate(MotFile.Read(input.GroundTruth), result.Tracks, iou);
@@ -107,6 +122,7 @@ internal static class EvalTrackingCommand
                 ["eval"] = "tracking",
                 ["source"] = rows[0].Input.Source,
                 ["iou"] = iou,
+                ["tracker"] = trackerSettings,
                 ["sequences"] = rows.Select(r => Figures(r.Input.Name, r.Result, r.Metrics)).ToList(),
             };
             var overall = combined ?? (scored.Count == 1 ? scored[0] : null);
@@ -171,6 +187,38 @@ internal static class EvalTrackingCommand
         }
 
         return inputs;
+    }
+
+    /// <summary>
+    /// <see cref="TrackerOptions"/> from <c>KEY=VALUE</c> settings, bound as the service binds its Tracking section
+    /// (unknown keys are errors) and validated.
+    /// </summary>
+    internal static TrackerOptions TrackerSettings(IEnumerable<string> settings)
+    {
+        var pairs = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (string setting in settings)
+        {
+            int eq = setting.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
+            {
+                throw new ArgumentException($"--tracker '{setting}': expected KEY=VALUE, e.g. NewTrackThreshold=0.7.");
+            }
+
+            pairs[setting[..eq].Trim()] = setting[(eq + 1)..].Trim();
+        }
+
+        var options = new TrackerOptions();
+        try
+        {
+            new ConfigurationBuilder().AddInMemoryCollection(pairs).Build().Bind(options, b => b.ErrorOnUnknownConfiguration = true);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new ArgumentException($"--tracker: {e.Message}", e);
+        }
+
+        options.Validate();
+        return options;
     }
 
     /// <summary>A detections file's name, or its sequence's for a sequence folder's <c>det/det.txt</c>.</summary>

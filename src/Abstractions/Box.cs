@@ -33,6 +33,14 @@ public readonly record struct Box(float X, float Y, float Width, float Height)
         return w > 0 && h > 0 ? w * h : 0f;
     }
 
+    /// <summary>
+    /// This box grown by <paramref name="scale"/> of its width on the left and right and of its height above and
+    /// below, about the same centre (the buffered IoU of C-BIoU, Yang et al. 2023: small or fast people whose boxes
+    /// no longer overlap from one frame to the next still match).
+    /// </summary>
+    public Box Buffered(float scale) =>
+        scale == 0 ? this : new Box(X - (scale * Width), Y - (scale * Height), Width * (1 + (2 * scale)), Height * (1 + (2 * scale)));
+
     /// <summary>This box cut to a width x height frame (possibly empty).</summary>
     public Box ClipTo(int width, int height)
     {

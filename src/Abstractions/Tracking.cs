@@ -16,7 +16,29 @@ public sealed record Tracklet(
     IReadOnlyList<TrackletSample> Samples,
     byte[] ThumbnailJpeg,
     TrackletQuality Quality,
-    bool IsFinal);
+    bool IsFinal)
+{
+    /// <summary>
+    /// With <c>Tracking:StitchFragments</c>: the final tracklet of an earlier track of this camera that ended (lost)
+    /// shortly before this track started, close to where this one began: probably the same person, the track broken
+    /// by an occlusion or a missed detection. The pipeline embeds both and stores them as one sighting when their
+    /// embeddings agree (<see cref="TrackletFragments"/>), as two otherwise. Null for a track with no such fragment.
+    /// </summary>
+    public Tracklet? Previous { get; init; }
+
+    /// <summary>This tracklet's fragments, oldest first: the <see cref="Previous"/> chain, then this one.</summary>
+    public IReadOnlyList<Tracklet> Fragments()
+    {
+        var chain = new List<Tracklet>();
+        for (var t = this; t is not null; t = t.Previous)
+        {
+            chain.Add(t with { Previous = null });
+        }
+
+        chain.Reverse();
+        return chain;
+    }
+}
 
 /// <summary>
 /// A kept crop: when, where in the frame, and the pixels (the tracker's are <see cref="PersonCrop.Width"/> x
@@ -53,4 +75,78 @@ public interface ITracker
 
     /// <summary>Ends every track (end of stream) and returns their final tracklets.</summary>
     IReadOnlyList<Tracklet> Flush();
+}
+
+/// <summary>
+/// Joins the fragments of one broken track (<see cref="Tracklet.Fragments"/>) whose embeddings agree into one
+/// tracklet, so that a person briefly hidden is one sighting rather than two.
+/// </summary>
+public static class TrackletFragments
+{
+    /// <summary>
+    /// Groups consecutive fragments: each joins the group before it when the cosine similarity of its embedding with
+    /// the group's (the normalised mean of the group's fragments) is at least <paramref name="minSimilarity"/>.
+    /// A group becomes one tracklet: the first fragment's track id and start, the last one's end, every sample in
+    /// time order, the first fragment's thumbnail; its embedding is the group's.
+    /// </summary>
+    /// <param name="fragments">fragments of one track, oldest first, with their L2-normalised embeddings.</param>
+    public static IReadOnlyList<(Tracklet Tracklet, float[] Embedding)> Join(
+        IReadOnlyList<(Tracklet Tracklet, float[] Embedding)> fragments, float minSimilarity)
+    {
+        ArgumentNullException.ThrowIfNull(fragments);
+        var groups = new List<(Tracklet Tracklet, float[] Sum)>(); // Sum: the fragments' embeddings added up
+        foreach (var (tracklet, embedding) in fragments)
+        {
+            if (groups.Count > 0 && Cosine(groups[^1].Sum, embedding) >= minSimilarity)
+            {
+                var (group, sum) = groups[^1];
+                System.Numerics.Tensors.TensorPrimitives.Add(sum, embedding, sum);
+                groups[^1] = (Merge(group, tracklet), sum);
+            }
+            else
+            {
+                groups.Add((tracklet, (float[])embedding.Clone()));
+            }
+        }
+
+        return groups.Select(g => (g.Tracklet, Normalised(g.Sum))).ToList();
+    }
+
+    private static float[] Normalised(float[] v)
+    {
+        float norm = System.Numerics.Tensors.TensorPrimitives.Norm(v);
+        if (norm > 0)
+        {
+            System.Numerics.Tensors.TensorPrimitives.Divide(v, norm, v);
+        }
+
+        return v;
+    }
+
+    private static float Cosine(float[] a, float[] b)
+    {
+        float norms = System.Numerics.Tensors.TensorPrimitives.Norm(a) * System.Numerics.Tensors.TensorPrimitives.Norm(b);
+        return norms > 0 ? System.Numerics.Tensors.TensorPrimitives.Dot(a, b) / norms : 0f;
+    }
+
+    private static Tracklet Merge(Tracklet first, Tracklet next)
+    {
+        int n1 = first.Samples.Count, n2 = next.Samples.Count;
+        float Mean(float a, float b) => n1 + n2 == 0 ? 0 : ((a * n1) + (b * n2)) / (n1 + n2);
+        var (q1, q2) = (first.Quality, next.Quality);
+        return first with
+        {
+            LastSeen = next.LastSeen,
+            Samples = [.. first.Samples.Concat(next.Samples).OrderBy(s => s.Time)],
+            ThumbnailJpeg = first.ThumbnailJpeg.Length > 0 ? first.ThumbnailJpeg : next.ThumbnailJpeg,
+            Quality = new TrackletQuality(
+                q1.FramesMatched + q2.FramesMatched,
+                q1.FramesLost + q2.FramesLost,
+                Mean(q1.MeanScore, q2.MeanScore),
+                Mean(q1.MeanSharpness, q2.MeanSharpness),
+                Mean(q1.MeanOcclusion, q2.MeanOcclusion),
+                Mean(q1.MeanHeight, q2.MeanHeight)),
+            IsFinal = next.IsFinal,
+        };
+    }
 }

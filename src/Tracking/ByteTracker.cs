@@ -17,6 +17,7 @@ internal sealed class ByteTracker : ITracker
     private readonly TrackerOptions _options;
     private readonly List<Track> _tracks = []; // tentative, confirmed and lost; removed ones leave
     private readonly Random _random;
+    private readonly List<(long Earlier, long Later)> _stitches = [];
     private long _nextId = 1;
     private bool _firstFrame = true;
     private DateTimeOffset _lastTime = DateTimeOffset.MinValue;
@@ -31,6 +32,9 @@ internal sealed class ByteTracker : ITracker
     public string CameraId { get; }
 
     internal int LiveTracks => _tracks.Count;
+
+    /// <summary>Every stitch made so far: a lost track and the later track held to continue it (by motion alone).</summary>
+    internal IReadOnlyList<(long Earlier, long Later)> Stitches => _stitches;
 
     public TrackerUpdate Update(BgrImage frame, DateTimeOffset time, IReadOnlyList<PersonDetection> detections)
     {
@@ -61,6 +65,7 @@ internal sealed class ByteTracker : ITracker
             }
         }
 
+        var tracklets = new List<Tracklet>();
         var matched = new List<(Track Track, PersonDetection Detection)>();
         var pool = _tracks.Where(t => t.State is TrackState.Confirmed or TrackState.Lost).ToList();
         var tentative = _tracks.Where(t => t.State == TrackState.Tentative).ToList();
@@ -70,12 +75,12 @@ internal sealed class ByteTracker : ITracker
         }
 
         // Stage 1: confirmed and lost tracks against confident detections (IoU fused with the score).
-        var (pairs, unmatchedPool, unmatchedHigh) = Associate(pool, high, _options.FirstStageMaxCost, fuseScore: true);
+        var (pairs, unmatchedPool, unmatchedHigh) = Associate(pool, high, _options.FirstStageMaxCost, fuseScore: true, _options.MatchBuffer);
         matched.AddRange(pairs);
 
         // Stage 2: tracks that were in view, still unmatched, against the low-score detections.
         var inView = unmatchedPool.Where(t => t.State == TrackState.Confirmed).ToList();
-        var (pairs2, stillUnmatched, _) = Associate(inView, low, _options.SecondStageMaxCost, fuseScore: false);
+        var (pairs2, stillUnmatched, _) = Associate(inView, low, _options.SecondStageMaxCost, fuseScore: false, 0);
         matched.AddRange(pairs2);
         foreach (var t in stillUnmatched)
         {
@@ -84,11 +89,12 @@ internal sealed class ByteTracker : ITracker
 
         // Stage 3: tentative tracks against the confident detections left.
         var (pairs3, unmatchedTentative, newDetections) =
-            Associate(tentative, unmatchedHigh, _options.TentativeMaxCost, fuseScore: true);
+            Associate(tentative, unmatchedHigh, _options.TentativeMaxCost, fuseScore: true, _options.MatchBuffer);
         matched.AddRange(pairs3);
         foreach (var t in unmatchedTentative)
         {
             t.State = TrackState.Removed;
+            ReleaseHeld(tracklets, t);
         }
 
         using var pinned = frame.IsEmpty ? null : frame.Pin();
@@ -117,7 +123,6 @@ internal sealed class ByteTracker : ITracker
         }
 
         _firstFrame = false;
-        var tracklets = new List<Tracklet>();
         RemoveDuplicates(tracklets);
         foreach (var t in _tracks)
         {
@@ -127,8 +132,15 @@ internal sealed class ByteTracker : ITracker
                 if (time - t.LastSeen > _options.LostTrackBuffer)
                 {
                     t.State = TrackState.Removed;
-                    AddTracklet(tracklets, t, isFinal: true);
+                    if (!(_options.StitchFragments && HoldForContinuation(t)))
+                    {
+                        AddTracklet(tracklets, t, isFinal: true);
+                    }
                 }
+            }
+            else if (t.Previous is { } held && time - held.LastSeen > _options.StitchMaxHold)
+            {
+                ReleaseHeld(tracklets, t);
             }
             else if (t.State == TrackState.Confirmed && _options.EmitInterval is { } every && time - t.LastEmitted >= every)
             {
@@ -146,9 +158,16 @@ internal sealed class ByteTracker : ITracker
     public IReadOnlyList<Tracklet> Flush()
     {
         var tracklets = new List<Tracklet>();
-        foreach (var t in _tracks.Where(t => t.WasConfirmed))
+        foreach (var t in _tracks)
         {
-            AddTracklet(tracklets, t, isFinal: true);
+            if (t.WasConfirmed)
+            {
+                AddTracklet(tracklets, t, isFinal: true);
+            }
+            else
+            {
+                ReleaseHeld(tracklets, t);
+            }
         }
 
         _tracks.Clear();
@@ -203,6 +222,65 @@ internal sealed class ByteTracker : ITracker
         }
     }
 
+    /// <summary>
+    /// Fragment stitching: when the lost track <paramref name="ended"/> has a tracklet to give and a track in view
+    /// started after it was last seen, close to where it was (<see cref="TrackerOptions.StitchMaxDistance"/>
+    /// heights, a similar height), its final tracklet is held by the nearest such track as
+    /// <see cref="Track.Previous"/> and given with that track's when it ends. False when there is none.
+    /// </summary>
+    private bool HoldForContinuation(Track ended)
+    {
+        if (!ended.WasConfirmed || ended.FramesMatched < _options.MinFrames)
+        {
+            return false;
+        }
+
+        var last = ended.Box; // where the lost track is predicted to be now
+        Track? best = null;
+        float bestDistance = float.MaxValue;
+        foreach (var t in _tracks)
+        {
+            if (t == ended || t.Previous is not null || t.State is not (TrackState.Confirmed or TrackState.Tentative) ||
+                t.FirstSeen <= ended.LastSeen)
+            {
+                continue;
+            }
+
+            var first = t.Box;
+            float height = MathF.Max(last.Height, first.Height);
+            float ratio = last.Height / MathF.Max(first.Height, 1e-3f);
+            float dx = (first.X + (first.Width / 2)) - (last.X + (last.Width / 2));
+            float dy = (first.Y + (first.Height / 2)) - (last.Y + (last.Height / 2));
+            float distance = MathF.Sqrt((dx * dx) + (dy * dy)) / MathF.Max(height, 1e-3f);
+            if (ratio is < 2f / 3 or > 1.5f || distance > _options.StitchMaxDistance || distance >= bestDistance)
+            {
+                continue;
+            }
+
+            best = t;
+            bestDistance = distance;
+        }
+
+        if (best is null)
+        {
+            return false;
+        }
+
+        _stitches.Add((ended.Id, best.Id));
+        best.Previous = Build(ended, isFinal: true); // null without crops (tracking given detections): nothing to hold
+        return true;
+    }
+
+    /// <summary>Gives a held earlier fragment on its own (the track that held it gives no tracklet of its own).</summary>
+    private static void ReleaseHeld(List<Tracklet> tracklets, Track track)
+    {
+        if (track.Previous is { } held)
+        {
+            tracklets.Add(held);
+            track.Previous = null;
+        }
+    }
+
     private static void Offer(Mat? frame, Track track, PersonDetection detection, IReadOnlyList<PersonDetection> all, DateTimeOffset time)
     {
         if (frame is null)
@@ -224,16 +302,33 @@ internal sealed class ByteTracker : ITracker
 
     private void AddTracklet(List<Tracklet> tracklets, Track track, bool isFinal)
     {
+        if (Build(track, isFinal) is { } tracklet)
+        {
+            tracklets.Add(tracklet);
+            if (isFinal)
+            {
+                track.Previous = null;
+            }
+        }
+        else if (isFinal)
+        {
+            ReleaseHeld(tracklets, track);
+        }
+    }
+
+    /// <summary>The track's tracklet (a final one with the fragment it holds), or null when it has none to give.</summary>
+    private Tracklet? Build(Track track, bool isFinal)
+    {
         // A track matched in too few frames is noise (a flicker of the detector): it gives no tracklet.
         if (!track.WasConfirmed || track.FramesMatched < _options.MinFrames)
         {
-            return;
+            return null;
         }
 
         var (chosen, best) = track.Sampler.Select(_random);
         if (best is null)
         {
-            return;
+            return null;
         }
 
         foreach (var c in chosen)
@@ -249,13 +344,19 @@ internal sealed class ByteTracker : ITracker
             chosen.Average(c => c.Sharpness),
             chosen.Average(c => c.Occlusion),
             chosen.Average(c => c.Box.Height));
-        tracklets.Add(new Tracklet(CameraId, track.Id, track.FirstSeen, track.LastSeen, samples,
-            CropCutter.Jpeg(new BgrImage(best.Crop, PersonCrop.Width, PersonCrop.Height)), quality, isFinal));
+        return new Tracklet(CameraId, track.Id, track.FirstSeen, track.LastSeen, samples,
+            CropCutter.Jpeg(new BgrImage(best.Crop, PersonCrop.Width, PersonCrop.Height)), quality, isFinal)
+        {
+            Previous = isFinal ? track.Previous : null,
+        };
     }
 
-    /// <summary>Matches tracks to detections at a cost of 1 - IoU (times the score when fused), under a limit.</summary>
+    /// <summary>
+    /// Matches tracks to detections at a cost of 1 - IoU (times the score when fused) of both boxes grown by
+    /// <paramref name="buffer"/>, under a limit.
+    /// </summary>
     private static (List<(Track, PersonDetection)> Pairs, List<Track> UnmatchedTracks, List<PersonDetection> UnmatchedDetections)
-        Associate(List<Track> tracks, List<PersonDetection> detections, float maxCost, bool fuseScore)
+        Associate(List<Track> tracks, List<PersonDetection> detections, float maxCost, bool fuseScore, float buffer)
     {
         var pairs = new List<(Track, PersonDetection)>();
         if (tracks.Count == 0 || detections.Count == 0)
@@ -266,10 +367,10 @@ internal sealed class ByteTracker : ITracker
         var cost = new double[tracks.Count, detections.Count];
         for (int i = 0; i < tracks.Count; i++)
         {
-            var box = tracks[i].Box;
+            var box = tracks[i].Box.Buffered(buffer);
             for (int j = 0; j < detections.Count; j++)
             {
-                double iou = box.Iou(detections[j].Box);
+                double iou = box.Iou(detections[j].Box.Buffered(buffer));
                 cost[i, j] = 1 - (fuseScore ? iou * detections[j].Score : iou);
             }
         }

@@ -38,6 +38,30 @@ public static class DetectionTracking
         }
 
         tracklets += tracker.Flush().Count;
-        return new VideoTrackingResult(records, last, tracklets, count, clock.Elapsed);
+        return new VideoTrackingResult(StitchedIds.Apply(tracker, records), last, tracklets, count, clock.Elapsed);
+    }
+}
+
+/// <summary>MOT records of a tracker's run as one person's track: stitched fragments under the first one's id.</summary>
+internal static class StitchedIds
+{
+    /// <summary>
+    /// The records with each track stitched to an earlier one (<see cref="TrackerOptions.StitchFragments"/>) under
+    /// that earlier track's id: stitching by motion alone, as the tracker proposes it before any embedding is seen.
+    /// </summary>
+    public static List<MotRecord> Apply(ITracker tracker, List<MotRecord> records)
+    {
+        if (tracker is not ByteTracker { Stitches.Count: > 0 } byteTracker)
+        {
+            return records;
+        }
+
+        var root = new Dictionary<long, long>();
+        foreach (var (earlier, later) in byteTracker.Stitches)
+        {
+            root[later] = root.GetValueOrDefault(earlier, earlier);
+        }
+
+        return records.ConvertAll(r => root.TryGetValue(r.Id, out long id) ? r with { Id = id } : r);
     }
 }

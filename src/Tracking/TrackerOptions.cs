@@ -32,6 +32,13 @@ public sealed class TrackerOptions
     /// <summary>Highest cost accepted when matching tentative tracks.</summary>
     public float TentativeMaxCost { get; set; } = 0.7f;
 
+    /// <summary>
+    /// Boxes are grown by this fraction of their width and height on every side before the IoU of the confident and
+    /// tentative stages (buffered IoU): people who move further than their own width between detected frames still
+    /// match. 0: plain IoU.
+    /// </summary>
+    public float MatchBuffer { get; set; }
+
     /// <summary>How long a lost track may be found again before it ends (and becomes a sighting).</summary>
     public TimeSpan LostTrackBuffer { get; set; } = TimeSpan.FromSeconds(1.5);
 
@@ -45,6 +52,24 @@ public sealed class TrackerOptions
     /// <summary>When set, a long track also gives an interim tracklet this often (<see cref="Tracklet.IsFinal"/>
     /// false), so callers see people still in view; absent (the default), a track gives one tracklet, when it ends.</summary>
     public TimeSpan? EmitInterval { get; set; }
+
+    /// <summary>
+    /// Stitch broken tracks: when a lost track ends and a track that started after it was last seen began close to
+    /// where it was last seen, its final tracklet is held and given with the later track's
+    /// (<see cref="Tracklet.Previous"/>); the pipeline stores both as one sighting when their embeddings agree
+    /// (<see cref="StitchMinSimilarity"/>).
+    /// </summary>
+    public bool StitchFragments { get; set; } = true;
+
+    /// <summary>Farthest the later track may start from where the lost one was last seen: centre to centre, in box
+    /// heights (the taller of the two).</summary>
+    public float StitchMaxDistance { get; set; } = 1.0f;
+
+    /// <summary>Cosine similarity of the two fragments' embeddings at or above which they are one sighting.</summary>
+    public float StitchMinSimilarity { get; set; } = 0.6f;
+
+    /// <summary>Longest a held tracklet waits for the later track to end; then it is given alone.</summary>
+    public TimeSpan StitchMaxHold { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Seed for the choice among equally good crops, so runs can be repeated.</summary>
     public int Seed { get; set; } = 17;
@@ -67,6 +92,7 @@ public sealed class TrackerOptions
                      (nameof(HighScoreThreshold), HighScoreThreshold), (nameof(LowScoreThreshold), LowScoreThreshold),
                      (nameof(NewTrackThreshold), NewTrackThreshold), (nameof(FirstStageMaxCost), FirstStageMaxCost),
                      (nameof(SecondStageMaxCost), SecondStageMaxCost), (nameof(TentativeMaxCost), TentativeMaxCost),
+                     (nameof(MatchBuffer), MatchBuffer), (nameof(StitchMinSimilarity), StitchMinSimilarity),
                  })
         {
             errors.Check(value is >= 0 and <= 1, $"{s}:{key}", value, "a value from 0 to 1");
@@ -76,6 +102,9 @@ public sealed class TrackerOptions
             $"at most HighScoreThreshold ({HighScoreThreshold})");
         errors.Check(LostTrackBuffer >= TimeSpan.Zero && LostTrackBuffer <= TimeSpan.FromMinutes(1), $"{s}:LostTrackBuffer", LostTrackBuffer,
             "00:00:00 to 00:01:00");
+        errors.Check(StitchMaxDistance is >= 0 and <= 10, $"{s}:StitchMaxDistance", StitchMaxDistance, "0 to 10 box heights");
+        errors.Check(StitchMaxHold > TimeSpan.Zero && StitchMaxHold <= TimeSpan.FromMinutes(10), $"{s}:StitchMaxHold", StitchMaxHold,
+            "more than 00:00:00, at most 00:10:00");
         errors.Check(MinFrames is >= 1 and <= 1000, $"{s}:MinFrames", MinFrames, "1 to 1000");
         errors.Check(SamplesPerTracklet is >= 1 and <= 64, $"{s}:SamplesPerTracklet", SamplesPerTracklet, "1 to 64");
         errors.Check(EmitInterval is null || EmitInterval > TimeSpan.Zero, $"{s}:EmitInterval", EmitInterval, "a positive time span, or absent");

@@ -3,9 +3,16 @@ using OpenCvSharp;
 
 namespace ReId.Tracking;
 
-/// <summary>What tracking a video file gave: per-frame tracks as MOT records (frames from 1), and counts.</summary>
+/// <summary>
+/// What tracking a video file gave: per-frame tracks as MOT records (frames from 1), and counts; for a detector's
+/// run also what it found, as MOT detection records (id -1), to track again later without detecting.
+/// </summary>
 public sealed record VideoTrackingResult(
-    IReadOnlyList<MotRecord> Tracks, int Frames, int Tracklets, int Detections, TimeSpan Elapsed);
+    IReadOnlyList<MotRecord> Tracks, int Frames, int Tracklets, int Detections, TimeSpan Elapsed)
+{
+    /// <summary>The detector's boxes and scores per frame (empty when the detections were given).</summary>
+    public IReadOnlyList<MotRecord> DetectorOutput { get; init; } = [];
+}
 
 /// <summary>
 /// Runs detection and tracking over a local video file (decoded with OpenCV's FFmpeg backend) or a numbered image
@@ -38,6 +45,7 @@ public static class VideoTracking
         double rate = fps ?? (capture.Fps is > 0 and < 1000 ? capture.Fps : 25);
         var start = DateTimeOffset.UnixEpoch;
         var records = new List<MotRecord>();
+        var found = new List<MotRecord>();
         using var mat = new Mat();
         byte[] buffer = [];
         int frames = 0, tracklets = 0, detections = 0;
@@ -53,9 +61,10 @@ public static class VideoTracking
             frames++;
             var image = BgrImage.FromMat(mat, buffer);
             buffer = image.ToArray();
-            var found = detector.Detect([image])[0];
-            detections += found.Count;
-            var update = tracker.Update(image, start + TimeSpan.FromSeconds((frames - 1) / rate), found);
+            var people = detector.Detect([image])[0];
+            detections += people.Count;
+            found.AddRange(people.Select(d => new MotRecord(frames, -1, d.Box, d.Score)));
+            var update = tracker.Update(image, start + TimeSpan.FromSeconds((frames - 1) / rate), people);
             tracklets += update.Tracklets.Count(t => t.IsFinal);
             records.AddRange(update.Tracks.Select(t => new MotRecord(frames, t.TrackId, t.Box, t.Score)));
         }
@@ -66,6 +75,6 @@ public static class VideoTracking
             throw new InvalidDataException($"Video file '{videoPath}' gave no frames.");
         }
 
-        return new VideoTrackingResult(records, frames, tracklets, detections, clock.Elapsed);
+        return new VideoTrackingResult(StitchedIds.Apply(tracker, records), frames, tracklets, detections, clock.Elapsed) { DetectorOutput = found };
     }
 }

@@ -186,6 +186,45 @@ public sealed class PipelineTests
         Assert.That(pipeline.Metrics.FrameToSighting.Totals.Count, Is.EqualTo(8));
     }
 
+    /// <summary>Gives, when flushed, one final tracklet whose earlier fragment (a broken track) has crops of
+    /// <paramref name="earlierRed"/> red and the later one of 200.</summary>
+    private sealed class BrokenTrackTracker(string camera, byte earlierRed) : ITracker
+    {
+        private static readonly DateTimeOffset T0 = DateTimeOffset.UnixEpoch;
+
+        public string CameraId => camera;
+
+        public TrackerUpdate Update(BgrImage frame, DateTimeOffset time, IReadOnlyList<PersonDetection> detections) => new([], []);
+
+        public IReadOnlyList<Tracklet> Flush()
+        {
+            static Tracklet Part(string camera, long id, int from, byte red) => new(camera, id, T0.AddSeconds(from), T0.AddSeconds(from + 4),
+                [.. Enumerable.Range(0, 4).Select(i => new TrackletSample(T0.AddSeconds(from + i), new Box(i, 0, 10, 20), TestImages.Solid(10, 20, red, 8, 16)))],
+                [0xFF, 0xD8, 0xFF, 0xD9], new TrackletQuality(4, 0, 0.9f, 100, 0, 20), IsFinal: true);
+            return [Part(camera, 2, 6, 200) with { Previous = Part(camera, 1, 0, earlierRed) }];
+        }
+    }
+
+    [TestCase((byte)200, 1, TestName = "RunAsync_BrokenTrackWhoseFragmentsAgree_StoresOneSighting")]
+    [TestCase((byte)0, 2, TestName = "RunAsync_BrokenTrackWhoseFragmentsDisagree_StoresTwoSightings")]
+    public async Task RunAsync_BrokenTrack_StoresItsFragmentsAsOneSightingWhenTheyAgree(byte earlierRed, int expected)
+    {
+        var pipeline = new ReidPipeline([new FileCamera("a", 3, new Counter())], new OnePersonDetector(), id => new BrokenTrackTracker(id, earlierRed),
+            _embedder, _repository, new PipelineOptions { DetectionFpsPerCamera = 10 }, NullLogger<ReidPipeline>.Instance);
+
+        await pipeline.RunAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        var stored = await _repository.ListAsync(new ReId.Host.Pipeline.SightingQuery(null, null, null, 10));
+        Assert.That(stored, Has.Count.EqualTo(expected));
+        Assert.That(stored.Min(s => s.FirstSeen), Is.EqualTo(DateTimeOffset.UnixEpoch));
+        Assert.That(stored.Max(s => s.LastSeen), Is.EqualTo(DateTimeOffset.UnixEpoch.AddSeconds(10)));
+        Assert.That(stored.Sum(s => s.Samples.Count), Is.EqualTo(8), "every fragment's samples are kept");
+        if (expected == 1)
+        {
+            Assert.That(stored[0].Track, Is.EqualTo(1), "the joined sighting keeps the first fragment's track id");
+        }
+    }
+
     /// <summary>A detector slower than the cameras: their frames pile up in front of it.</summary>
     private sealed class SlowDetector : IPersonDetector
     {

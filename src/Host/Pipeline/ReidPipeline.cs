@@ -28,12 +28,16 @@ internal sealed partial class ReidPipeline
     private readonly bool _lossless;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly float _stitchMinSimilarity;
 
+    /// <param name="stitchMinSimilarity">cosine similarity at which a broken track's fragments
+    /// (<see cref="Tracklet.Previous"/>) are stored as one sighting (<c>Tracking:StitchMinSimilarity</c>).</param>
     public ReidPipeline(
         IReadOnlyList<ICameraSource> cameras, IPersonDetector detector, Func<string, ITracker> trackerFactory,
         EmbedderSlot embedder, ISightingRepository store, PipelineOptions settings, ILogger logger, TimeProvider? time = null,
-        bool lossless = false)
+        bool lossless = false, float stitchMinSimilarity = 0.6f)
     {
+        _stitchMinSimilarity = stitchMinSimilarity;
         _cameras = cameras;
         _detector = detector;
         _trackerFactory = trackerFactory;
@@ -249,26 +253,32 @@ internal sealed partial class ReidPipeline
                 batch.Add(f);
             }
 
-            var usable = batch;
-
+            // a broken track's fragments are embedded one by one and stored as one sighting where they agree
+            var fragments = batch.Select(f => f.Tracklet.Fragments()).ToList();
             IReadOnlyList<float[]> embeddings;
             string version;
             using (var lease = _embedder.Acquire())
             {
                 version = lease.Embedder.ModelVersion;
                 embeddings = await lease.Embedder.EmbedAsync(
-                    usable.Select(f => (IReadOnlyList<BgrImage>)[.. f.Tracklet.Samples.Select(s => s.Crop)]).ToList(),
+                    fragments.SelectMany(parts => parts).Select(t => (IReadOnlyList<BgrImage>)[.. t.Samples.Select(s => s.Crop)]).ToList(),
                     cancellationToken).ConfigureAwait(false);
             }
 
-            Metrics.Encoder.CountOut(usable.Count);
-            for (var i = 0; i < usable.Count; i++)
+            Metrics.Encoder.CountOut(batch.Count);
+            int next = 0;
+            for (var i = 0; i < batch.Count; i++)
             {
-                var f = usable[i];
-                Metrics.Store.CountIn();
-                await _store.AddAsync(new NewSighting(f.Tracklet, embeddings[i], version), cancellationToken).ConfigureAwait(false);
-                Metrics.Store.CountOut();
-                PipelineMetrics.Add(Metrics.Sightings, f.Tracklet.CameraId);
+                var f = batch[i];
+                var embedded = fragments[i].Select(t => (t, embeddings[next++])).ToList();
+                foreach (var (tracklet, embedding) in TrackletFragments.Join(embedded, _stitchMinSimilarity))
+                {
+                    Metrics.Store.CountIn();
+                    await _store.AddAsync(new NewSighting(tracklet, embedding, version), cancellationToken).ConfigureAwait(false);
+                    Metrics.Store.CountOut();
+                    PipelineMetrics.Add(Metrics.Sightings, f.Tracklet.CameraId);
+                }
+
                 Metrics.FrameToSighting.Record(_time.GetElapsedTime(f.Arrived).TotalMilliseconds);
             }
         }

@@ -101,7 +101,8 @@ internal sealed partial class ReidService : IAsyncDisposable
             return new ReidPipeline(
                 sp.GetRequiredService<CameraSet>().Cameras, sp.GetRequiredService<IPersonDetector>(), trackers.Create,
                 sp.GetRequiredService<EmbedderSlot>(), sp.GetRequiredService<SearchRepository>(), options.Pipeline,
-                sp.GetRequiredService<ILoggerFactory>().CreateLogger<ReidPipeline>(), sp.GetRequiredService<TimeProvider>(), options.Lossless);
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger<ReidPipeline>(), sp.GetRequiredService<TimeProvider>(), options.Lossless,
+                options.Tracking.StitchMinSimilarity);
         });
         services.AddSingleton(sp =>
         {
