@@ -214,6 +214,6 @@ public class SiteStoreTests
         }
 
         using var resized = image.Resize(new Size(KeptCrop.Width, KeptCrop.Height));
-        return FrameReader.ToCrop(resized).Bgr;
+        return FrameReader.ToCrop(resized).Bgr.ToArray();
     }
 }

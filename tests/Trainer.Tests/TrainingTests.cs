@@ -73,7 +73,7 @@ internal sealed class ColourTrunk : ITrunkFeatures
 
     public int Width => 1;
 
-    public Tensor Extract(IReadOnlyList<BgrCrop> crops)
+    public Tensor Extract(IReadOnlyList<BgrImage> crops)
     {
         Calls++;
         var stats = new float[crops.Count * 6];
@@ -81,9 +81,10 @@ internal sealed class ColourTrunk : ITrunkFeatures
         {
             var c = crops[i];
             int half = c.Width * c.Height * 3 / 2;
-            for (int p = 0; p < c.Bgr.Length; p++)
+            var px = c.Bgr.Span;
+            for (int p = 0; p < px.Length; p++)
             {
-                stats[(i * 6) + ((p >= half ? 3 : 0) + (p % 3))] += c.Bgr[p] / 255f / (c.Width * c.Height / 2);
+                stats[(i * 6) + ((p >= half ? 3 : 0) + (p % 3))] += px[p] / 255f / (c.Width * c.Height / 2);
             }
         }
 

@@ -3,8 +3,6 @@ using OpenCvSharp;
 namespace ReId.Trainer.Data;
 
 /// <summary>A decoded crop as packed BGR24 bytes.</summary>
-public sealed record BgrCrop(byte[] Bgr, int Width, int Height);
-
 /// <summary>
 /// Reads crop files. A missing or undecodable file is skipped and counted (a long run must not die on one bad
 /// JPEG), and the first few names are kept so the user can find them.
@@ -29,7 +27,7 @@ public sealed class FrameReader
     }
 
     /// <summary>The crop, or null when the file is missing or not an image.</summary>
-    public BgrCrop? Read(string path, Augmentation? augmentation = null, Random? random = null)
+    public BgrImage? Read(string path, Augmentation? augmentation = null, Random? random = null)
     {
         using var mat = File.Exists(path) ? Cv2.ImRead(path, ImreadModes.Color) : new Mat();
         if (mat.Empty())
@@ -54,12 +52,12 @@ public sealed class FrameReader
         return ToCrop(mat);
     }
 
-    internal static BgrCrop ToCrop(Mat bgr)
+    internal static BgrImage ToCrop(Mat bgr)
     {
         using var packed = bgr.Clone(); // a continuous copy, whatever the source layout
         var bytes = new byte[packed.Width * packed.Height * 3];
         System.Runtime.InteropServices.Marshal.Copy(packed.Data, bytes, 0, bytes.Length);
-        return new BgrCrop(bytes, packed.Width, packed.Height);
+        return new BgrImage(bytes, packed.Width, packed.Height);
     }
 }
 

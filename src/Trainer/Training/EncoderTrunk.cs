@@ -47,13 +47,13 @@ internal sealed class EncoderTrunk : ITrunkFeatures
 
     public int Width { get; }
 
-    public Tensor Extract(IReadOnlyList<BgrCrop> crops)
+    public Tensor Extract(IReadOnlyList<BgrImage> crops)
     {
         var config = _model.Description.Architecture;
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var input = CropPreprocessor.ToTensor(
-            crops.Select(c => new Crop(c.Bgr, c.Width, c.Height)).Select(c => _mirrored ? c.Mirrored() : c).ToList(),
+            crops.Select(c => _mirrored ? c.Mirrored() : c).ToList(),
             _model.Description.Pixels, config.InputHeight, config.InputWidth);
         return _model.Model.Trunk.ForwardPrefix(input.to(_device), _tailBlocks).MoveToOuterDisposeScope();
     }

@@ -140,7 +140,7 @@ public sealed class FeatureCache : IDisposable
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 int end = Math.Min(paths.Length, start + Batch);
-                var crops = new List<BgrCrop>();
+                var crops = new List<BgrImage>();
                 var rows = new List<long>();
                 for (int f = start; f < end; f++)
                 {
@@ -154,7 +154,7 @@ public sealed class FeatureCache : IDisposable
                             break;
                         }
 
-                        crops.Add(crop);
+                        crops.Add(crop.Value);
                         rows.Add(((long)f * views) + v);
                         valid[f] = true;
                     }
@@ -345,5 +345,5 @@ public interface ITrunkFeatures
 
     int Width { get; }
 
-    Tensor Extract(IReadOnlyList<BgrCrop> crops);
+    Tensor Extract(IReadOnlyList<BgrImage> crops);
 }
