@@ -66,7 +66,7 @@ public sealed class TrackerOptions
     public float StitchMaxDistance { get; set; } = 1.0f;
 
     /// <summary>Cosine similarity of the two fragments' embeddings at or above which they are one sighting.</summary>
-    public float StitchMinSimilarity { get; set; } = 0.6f;
+    public float StitchMinSimilarity { get; set; } = 0.8f;
 
     /// <summary>Longest a held tracklet waits for the later track to end; then it is given alone.</summary>
     public TimeSpan StitchMaxHold { get; set; } = TimeSpan.FromSeconds(60);

@@ -35,9 +35,9 @@ internal sealed partial class ReidPipeline
     public ReidPipeline(
         IReadOnlyList<ICameraSource> cameras, IPersonDetector detector, Func<string, ITracker> trackerFactory,
         EmbedderSlot embedder, ISightingRepository store, PipelineOptions settings, ILogger logger, TimeProvider? time = null,
-        bool lossless = false, float stitchMinSimilarity = 0.6f)
+        bool lossless = false, float? stitchMinSimilarity = null)
     {
-        _stitchMinSimilarity = stitchMinSimilarity;
+        _stitchMinSimilarity = stitchMinSimilarity ?? new TrackerOptions().StitchMinSimilarity;
         _cameras = cameras;
         _detector = detector;
         _trackerFactory = trackerFactory;
