@@ -96,6 +96,7 @@ internal static class EvalTrackingCommand
             }
 
             var rows = new List<(Input Input, VideoTrackingResult Result, MotMetrics? Metrics)>();
+            var recalls = new Dictionary<string, IReadOnlyList<HeightRecall>>();
             foreach (var input in inputs)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -110,8 +111,20 @@ internal static class EvalTrackingCommand
                     }
                 }
 
-                var metrics = input.GroundTruth is null ? null : MotEvaluator.Evaluate(MotFile.Read(input.GroundTruth), result.Tracks, iou);
+                var truth = input.GroundTruth is null ? null : MotFile.Read(input.GroundTruth);
+                var metrics = truth is null ? null : MotEvaluator.Evaluate(truth, result.Tracks, iou);
                 rows.Add((input, result, metrics));
+                if (truth is not null)
+                {
+                    var byHeight = RecallByHeight.Measure(truth, result.Tracks, iouThreshold: iou);
+                    recalls[input.Name] = byHeight;
+                    Console.WriteLine($"{input.Name}: recall by person height, tracks: {Describe(byHeight)}");
+                    if (result.DetectorOutput.Count > 0)
+                    {
+                        Console.WriteLine($"{input.Name}: recall by person height, detector (any score): " +
+                                          Describe(RecallByHeight.Measure(truth, result.DetectorOutput, iouThreshold: iou)));
+                    }
+                }
             }
 
             var scored = rows.Where(r => r.Metrics is not null).Select(r => r.Metrics!).ToList();
@@ -123,7 +136,7 @@ internal static class EvalTrackingCommand
                 ["source"] = rows[0].Input.Source,
                 ["iou"] = iou,
                 ["tracker"] = trackerSettings,
-                ["sequences"] = rows.Select(r => Figures(r.Input.Name, r.Result, r.Metrics)).ToList(),
+                ["sequences"] = rows.Select(r => Figures(r.Input.Name, r.Result, r.Metrics, recalls.GetValueOrDefault(r.Input.Name))).ToList(),
             };
             var overall = combined ?? (scored.Count == 1 ? scored[0] : null);
             if (overall is not null)
@@ -268,7 +281,14 @@ internal static class EvalTrackingCommand
         return [name, I(frames), .. scores, I(tracks), msPerFrame.ToString("0.000", CultureInfo.InvariantCulture)];
     }
 
-    private static Dictionary<string, object?> Figures(string name, VideoTrackingResult result, MotMetrics? m)
+    private static string Describe(IReadOnlyList<HeightRecall> bins) => string.Join(", ", bins.Select(b =>
+        string.Create(CultureInfo.InvariantCulture, $"{Range(b)} px {(b.Total == 0 ? "-" : (100 * b.Recall).ToString("0.0", CultureInfo.InvariantCulture))} % of {b.Total}")));
+
+    private static string Range(HeightRecall b) => float.IsPositiveInfinity(b.MaxHeight)
+        ? string.Create(CultureInfo.InvariantCulture, $">={b.MinHeight:0}")
+        : string.Create(CultureInfo.InvariantCulture, $"{b.MinHeight:0}-{b.MaxHeight:0}");
+
+    private static Dictionary<string, object?> Figures(string name, VideoTrackingResult result, MotMetrics? m, IReadOnlyList<HeightRecall>? byHeight)
     {
         var figures = new Dictionary<string, object?>
         {
@@ -283,6 +303,14 @@ internal static class EvalTrackingCommand
             {
                 figures[key] = value;
             }
+        }
+
+        if (byHeight is not null)
+        {
+            figures["recall_by_height"] = byHeight.Select(b => new Dictionary<string, object?>
+            {
+                ["height_px"] = Range(b), ["found"] = b.Found, ["total"] = b.Total,
+            }).ToList();
         }
 
         return figures;

@@ -206,3 +206,70 @@ public static class MotEvaluator
         return idtp;
     }
 }
+
+/// <summary>Recall of ground-truth boxes of one height range: found / all.</summary>
+public readonly record struct HeightRecall(float MinHeight, float MaxHeight, int Found, int Total)
+{
+    public double Recall => Total == 0 ? double.NaN : (double)Found / Total;
+}
+
+/// <summary>How recall depends on how tall people are in the frame (small people are what detectors miss).</summary>
+public static class RecallByHeight
+{
+    /// <summary>The default height ranges, frame pixels: under 50, 50-100, 100-200, 200 and over.</summary>
+    public static readonly float[] DefaultEdges = [50, 100, 200];
+
+    /// <summary>
+    /// Per height range (split at <paramref name="edges"/>), the share of ground-truth boxes that a box of
+    /// <paramref name="found"/> in the same frame covers at IoU &gt;= <paramref name="iouThreshold"/>, each found box
+    /// used once (greedy, best IoU first): detector or tracker recall, whatever the ids.
+    /// </summary>
+    public static IReadOnlyList<HeightRecall> Measure(
+        IEnumerable<MotRecord> groundTruth, IEnumerable<MotRecord> found, IReadOnlyList<float>? edges = null, double iouThreshold = 0.5)
+    {
+        ArgumentNullException.ThrowIfNull(groundTruth);
+        ArgumentNullException.ThrowIfNull(found);
+        var bounds = edges ?? DefaultEdges;
+        var lows = new[] { 0f }.Concat(bounds).ToArray();
+        var highs = bounds.Append(float.PositiveInfinity).ToArray();
+        var hits = new int[lows.Length];
+        var totals = new int[lows.Length];
+        var byFrame = found.GroupBy(r => r.Frame).ToDictionary(g => g.Key, g => g.Select(r => r.Box).ToList());
+        foreach (var frame in groundTruth.Where(r => r.Confidence != 0).GroupBy(r => r.Frame)) // 0: marked ignore
+        {
+            var truth = frame.ToList();
+            var boxes = byFrame.GetValueOrDefault(frame.Key) ?? [];
+            var pairs = new List<(double Iou, int Truth, int Box)>();
+            for (int t = 0; t < truth.Count; t++)
+            {
+                for (int b = 0; b < boxes.Count; b++)
+                {
+                    double iou = truth[t].Box.Iou(boxes[b]);
+                    if (iou >= iouThreshold)
+                    {
+                        pairs.Add((iou, t, b));
+                    }
+                }
+            }
+
+            var truthUsed = new bool[truth.Count];
+            var boxUsed = new bool[boxes.Count];
+            foreach (var (_, t, b) in pairs.OrderByDescending(p => p.Iou))
+            {
+                if (!truthUsed[t] && !boxUsed[b])
+                {
+                    truthUsed[t] = boxUsed[b] = true;
+                }
+            }
+
+            for (int t = 0; t < truth.Count; t++)
+            {
+                int bin = Array.FindLastIndex(lows, low => truth[t].Box.Height >= low);
+                totals[bin]++;
+                hits[bin] += truthUsed[t] ? 1 : 0;
+            }
+        }
+
+        return [.. lows.Select((low, i) => new HeightRecall(low, highs[i], hits[i], totals[i]))];
+    }
+}

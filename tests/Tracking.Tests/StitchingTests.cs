@@ -154,3 +154,21 @@ public class TrackletFragmentsTests
         Assert.That(joined[0].Tracklet.LastSeen, Is.EqualTo(T0.AddSeconds(9)));
     }
 }
+
+public class RecallByHeightTests
+{
+    [Test]
+    public void Measure_SmallPersonMissed_ShowsInItsHeightRange()
+    {
+        MotRecord Gt(int frame, long id, float h, float confidence = 1) => new(frame, id, new Box(10 * id, 0, h / 2, h), confidence);
+        var truth = new[] { Gt(1, 1, 40), Gt(1, 2, 150), Gt(2, 1, 40), Gt(2, 2, 150), Gt(2, 3, 300, confidence: 0) };
+        // the tall person is found in both frames (once by two boxes: counted once), the small one in neither
+        var found = new[] { Gt(1, 2, 150), Gt(2, 2, 150), Gt(2, 2, 150) with { Box = new Box(21, 0, 75, 150) } };
+
+        var bins = RecallByHeight.Measure(truth, found);
+
+        Assert.That(bins.Select(b => (b.Found, b.Total)), Is.EqualTo(new[] { (0, 2), (0, 0), (2, 2), (0, 0) }), "the ignored 300 px box counts nowhere");
+        Assert.That(bins[2].Recall, Is.EqualTo(1));
+        Assert.That(double.IsNaN(bins[1].Recall), Is.True);
+    }
+}
