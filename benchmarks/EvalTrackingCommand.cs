@@ -40,6 +40,7 @@ internal static class EvalTrackingCommand
         var model = new Option<string>("--model") { Description = "YOLOX ONNX model file", DefaultValueFactory = _ => new DetectorOptions().ModelPath };
         var provider = new Option<string>("--provider") { Description = "cpu or cuda", DefaultValueFactory = _ => "cpu" };
         provider.AcceptOnlyFromAmong("cpu", "cuda");
+        var tiles = new Option<int>("--tiles") { Description = "detector tiles per side (Detection:Tiles): 1 whole frame only, N also N x N overlapping tiles", DefaultValueFactory = _ => 1 };
         var fps = new Option<double?>("--fps") { Description = "frame rate (default: seqinfo.ini's, the video's, else 25)" };
         var output = new Option<string?>("--out")
         {
@@ -54,17 +55,17 @@ internal static class EvalTrackingCommand
         var command = new Command("eval-tracking",
             "Track MOTChallenge sequences, a video or a detections file and score against MOT ground truth (table, then one JSON line).")
         {
-            sequences, video, detections, gt, detector, model, provider, fps, output, iou, tracker,
+            sequences, video, detections, gt, detector, model, provider, tiles, fps, output, iou, tracker,
         };
         command.SetAction((parse, cancellationToken) => Task.FromResult(Run(
             parse.GetValue(sequences) ?? [], parse.GetValue(video), parse.GetValue(detections), parse.GetValue(gt),
-            parse.GetValue(detector), parse.GetValue(model)!, parse.GetValue(provider)!, parse.GetValue(fps),
+            parse.GetValue(detector), parse.GetValue(model)!, parse.GetValue(provider)!, parse.GetValue(tiles), parse.GetValue(fps),
             parse.GetValue(output), parse.GetValue(iou), parse.GetValue(tracker) ?? [], cancellationToken)));
         return command;
     }
 
     private static int Run(string[] sequences, string? videoPath, string? detectionsPath, string? gtPath, string? detectorName,
-        string modelPath, string provider, double? fps, string? outputFolder, double iou, string[] trackerSettings,
+        string modelPath, string provider, int tiles, double? fps, string? outputFolder, double iou, string[] trackerSettings,
         CancellationToken cancellationToken)
     {
         int kinds = (sequences.Length > 0 ? 1 : 0) + (videoPath is null ? 0 : 1) + (detectionsPath is null ? 0 : 1);
@@ -87,7 +88,7 @@ internal static class EvalTrackingCommand
             using var loggerFactory = LoggerFactory.Create(b => b.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
             using var detector = detectorName is not null || videoPath is not null
                 ? DetectorRegistry.Create(
-                    new DetectorOptions { Detector = detectorName ?? "yolox", ModelPath = modelPath, ExecutionProvider = provider }, loggerFactory)
+                    new DetectorOptions { Detector = detectorName ?? "yolox", ModelPath = modelPath, ExecutionProvider = provider, Tiles = tiles }, loggerFactory)
                 : null;
             var inputs = Inputs(sequences, videoPath, detectionsPath, gtPath, detector, fps, cancellationToken);
             if (detector is not null)

@@ -41,6 +41,13 @@ public sealed class DetectorOptions
     /// <summary>Boxes overlapping a better one by more than this IoU are suppressed.</summary>
     public float NmsIouThreshold { get; set; } = 0.45f;
 
+    /// <summary>
+    /// Tiles per side for small people: 1 runs the model on the whole frame only; N &gt; 1 also on N x N overlapping
+    /// tiles, each scaled up to the model's input, so a person N times smaller is seen at the size the whole frame
+    /// gives a large one; costs 1 + N x N model runs a frame.
+    /// </summary>
+    public int Tiles { get; set; } = 1;
+
     /// <summary>Most frames run together (across cameras).</summary>
     public int BatchSize { get; set; } = 4;
 
@@ -72,6 +79,7 @@ public sealed class DetectorOptions
         errors.Check(ExecutionProvider is "cpu" or "cuda", $"{s}:ExecutionProvider", ExecutionProvider, "cpu or cuda");
         errors.Check(MinScore is > 0 and < 1, $"{s}:MinScore", MinScore, "between 0 and 1");
         errors.Check(NmsIouThreshold is > 0 and <= 1, $"{s}:NmsIouThreshold", NmsIouThreshold, "above 0, at most 1");
+        errors.Check(Tiles is >= 1 and <= 4, $"{s}:Tiles", Tiles, "1 (whole frame only) to 4");
         errors.Check(BatchSize is >= 1 and <= 64, $"{s}:BatchSize", BatchSize, "1 to 64");
         errors.Check(Threads is >= 0 and <= 256, $"{s}:Threads", Threads, "0 (automatic: half the cores) to 256");
         errors.Check(DeviceId is >= 0 and <= 64, $"{s}:DeviceId", DeviceId, "a CUDA device ordinal, 0 or more");

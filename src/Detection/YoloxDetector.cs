@@ -17,6 +17,7 @@ internal sealed class YoloxDetector : IPersonDetector
     private readonly float[] _ratios;
     private readonly int _planeSize;
     private readonly int _outputSize;
+    private readonly int _tiles;
 
     private YoloxDetector(InferenceSession session, ModelShape shape, DetectorOptions options, string description)
     {
@@ -26,6 +27,7 @@ internal sealed class YoloxDetector : IPersonDetector
         _outputNames = [shape.OutputName];
         _scoreThreshold = options.MinScore;
         _nmsThreshold = options.NmsIouThreshold;
+        _tiles = options.Tiles;
         MaxBatch = shape.DynamicBatch ? options.BatchSize : 1;
         _planeSize = 3 * shape.InputSize * shape.InputSize;
         _outputSize = shape.Anchors * YoloxCodec.Attributes;
@@ -131,32 +133,42 @@ internal sealed class YoloxDetector : IPersonDetector
     public IReadOnlyList<IReadOnlyList<PersonDetection>> Detect(IReadOnlyList<BgrImage> images)
     {
         ArgumentNullException.ThrowIfNull(images);
-        var results = new IReadOnlyList<PersonDetection>[images.Count];
-        for (int start = 0; start < images.Count; start += MaxBatch)
+        var views = new List<(int Image, ImageTiles.Tile Tile)>(images.Count);
+        for (int i = 0; i < images.Count; i++)
         {
-            int n = Math.Min(MaxBatch, images.Count - start);
-            for (int i = 0; i < n; i++)
+            if (images[i].IsEmpty)
             {
-                var image = images[start + i];
-                if (image.IsEmpty)
-                {
-                    throw new ArgumentException($"Image {start + i} of the batch is empty.", nameof(images));
-                }
-
-                _ratios[i] = YoloxCodec.Letterbox(image, _input.AsSpan(i * _planeSize, _planeSize), Shape.InputSize);
+                throw new ArgumentException($"Image {i} of the batch is empty.", nameof(images));
             }
 
-            Run(n);
-            for (int i = 0; i < n; i++)
+            foreach (var tile in ImageTiles.Of(images[i].Width, images[i].Height, _tiles))
             {
-                var image = images[start + i];
-                var raw = YoloxCodec.Decode(_output.AsSpan(i * _outputSize, _outputSize), _ratios[i],
-                    image.Width, image.Height, _scoreThreshold, Shape.InputSize);
-                results[start + i] = YoloxCodec.Nms(raw, _nmsThreshold);
+                views.Add((i, tile));
             }
         }
 
-        return results;
+        var found = new List<PersonDetection>[images.Count];
+        for (int start = 0; start < views.Count; start += MaxBatch)
+        {
+            int n = Math.Min(MaxBatch, views.Count - start);
+            for (int v = 0; v < n; v++)
+            {
+                var (i, tile) = views[start + v];
+                var view = tile.IsWhole ? images[i] : tile.Cut(images[i]);
+                _ratios[v] = YoloxCodec.Letterbox(view, _input.AsSpan(v * _planeSize, _planeSize), Shape.InputSize);
+            }
+
+            Run(n);
+            for (int v = 0; v < n; v++)
+            {
+                var (i, tile) = views[start + v];
+                var raw = YoloxCodec.Decode(_output.AsSpan(v * _outputSize, _outputSize), _ratios[v],
+                    tile.Width, tile.Height, _scoreThreshold, Shape.InputSize);
+                (found[i] ??= []).AddRange(tile.IsWhole ? raw : tile.ToFrame(raw));
+            }
+        }
+
+        return [.. found.Select(f => (IReadOnlyList<PersonDetection>)YoloxCodec.Nms(f, _nmsThreshold))];
     }
 
     private void Run(int n)
