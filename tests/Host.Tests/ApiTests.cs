@@ -96,11 +96,20 @@ public sealed class ApiTests
     }
 
     [Test]
-    public async Task Thumbnail_KeyInQuery_IsServed()
+    public async Task Thumbnail_RightKeyInQuery_IsRefusedSayingHeaderOnly()
     {
         using var anonymous = new HttpClient { BaseAddress = _server.Address };
 
         var response = await anonymous.GetAsync(new Uri($"/api/sightings/{_redA}/thumbnail?key={Key}", UriKind.Relative));
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+        Assert.That(await response.Content.ReadAsStringAsync(), Does.Contain("X-Api-Key").And.Contain("?key="));
+    }
+
+    [Test]
+    public async Task Thumbnail_KeyInHeader_IsServed()
+    {
+        var response = await _client.GetAsync(new Uri($"/api/sightings/{_redA}/thumbnail", UriKind.Relative));
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(response.Content.Headers.ContentType!.MediaType, Is.EqualTo("image/jpeg"));

@@ -287,6 +287,9 @@ public sealed partial class ConfigurationLoaderTests
         }
 
         Assert.That(examples, Has.Count.GreaterThan(2), "README shows configuration examples");
+        // Examples that listen beyond loopback need a key, which they get from the environment as compose gives it.
+        Environment.SetEnvironmentVariable("REID__Http__ApiKey", "example-key-0123456789");
+        using var restore = new EnvironmentRestore("REID__Http__ApiKey");
         foreach (var (where, json) in examples)
         {
             var path = Write(json);
@@ -341,6 +344,11 @@ public sealed partial class ConfigurationLoaderTests
                 yield return $"{prefix}:{p.Name}";
             }
         }
+    }
+
+    private sealed class EnvironmentRestore(string variable) : IDisposable
+    {
+        public void Dispose() => Environment.SetEnvironmentVariable(variable, null);
     }
 
     [GeneratedRegex("```json\\s*\\n(.*?)```", RegexOptions.Singleline)]

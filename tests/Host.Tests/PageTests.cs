@@ -32,12 +32,17 @@ public sealed class PageTests
             await using var server = await WebServer.StartAsync(context, NullLoggerFactory.Instance);
             await using var browser = await HeadlessChromium.StartAsync(chromium);
 
-            await browser.NavigateAsync(new Uri(server.Address, $"/?key={Key}"));
+            // The key is given as a user gives it: typed into the page's key box, never in the address.
+            await browser.NavigateAsync(new Uri(server.Address, "/"));
+            var askedForKey = await browser.WaitForAsync("document.getElementById('keybox').style.display === 'block'", TimeSpan.FromSeconds(20));
+            await browser.EvaluateAsync($"document.getElementById('keyinput').value = '{Key}', document.getElementById('keysave').click(), true");
 
             var loaded = await browser.WaitForAsync("document.body?.dataset.loaded === 'true'", TimeSpan.FromSeconds(20));
             var thumbnailsShown = await browser.WaitForAsync(
                 "(() => { const i = [...document.querySelectorAll('#sightings img.thumb')]; return i.length === 4 && i.every(x => x.complete && x.naturalWidth === 128); })()",
                 TimeSpan.FromSeconds(20));
+            var imageSources = (string?)await browser.EvaluateAsync("[...document.querySelectorAll('img')].map(i => i.src).join(' ')");
+            var address = (string?)await browser.EvaluateAsync("location.href");
             var cameraRow = (string?)await browser.EvaluateAsync("document.querySelector('#cameras tbody tr')?.innerText ?? ''");
             await browser.EvaluateAsync($"document.querySelector('.card[data-id=\"{red}\"]').click(), true");
             var timelineShown = await browser.WaitForAsync("document.querySelectorAll('#where-else .hit').length > 0", TimeSpan.FromSeconds(20));
@@ -49,7 +54,10 @@ public sealed class PageTests
             TestContext.AddTestAttachment(screenshot, "the page after a click on a sighting");
             TestContext.Out.WriteLine($"screenshot: {screenshot}");
 
+            Assert.That(askedForKey, Is.True, "without a key the page asks for one");
             Assert.That(loaded, Is.True, "the page loaded its data");
+            Assert.That(imageSources!.Split(' '), Is.All.StartsWith("blob:"), "thumbnails are fetched with the header, not by a URL holding the key");
+            Assert.That(imageSources + address, Does.Not.Contain(Key), "the key is in no address");
             Assert.That(thumbnailsShown, Is.True, "four thumbnails were decoded by the browser");
             Assert.That(cameraRow, Does.Contain("gate").And.Contain("streaming"));
             Assert.That(timelineShown, Is.True, "a click showed the where-else timeline");

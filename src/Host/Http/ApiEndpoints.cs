@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -26,75 +27,75 @@ internal sealed record IdentityDto(string Id, IReadOnlyList<string> Sightings, I
 
 internal sealed record FeedbackRequest(string? A, string? B, string? Decision);
 
-internal sealed record ErrorDto(string Error);
-
-/// <summary>The JSON API, /metrics, /healthz and the page.</summary>
+/// <summary>The JSON API, /metrics, /healthz and the page; each route says which key it needs (<see cref="Access"/>).
+/// Every error is an RFC 9457 problem-details body whose <c>detail</c> says what was wrong.</summary>
 internal static class ApiEndpoints
 {
     public static void Map(IEndpointRouteBuilder app, ServiceContext service)
     {
         app.MapGet("/healthz", () => service.PipelineError is { } error
             ? Results.Json(new { status = "failed", error }, statusCode: StatusCodes.Status503ServiceUnavailable)
-            : Results.Json(new { status = "ok", pipeline = service.PipelineRunning ? "running" : "idle" }));
+            : Results.Json(new { status = "ok", pipeline = service.PipelineRunning ? "running" : "idle" })).Requires(Access.Anyone);
 
-        app.MapGet("/", () => Results.Content(Page.Html, "text/html; charset=utf-8"));
+        app.MapGet("/", () => Results.Content(Page.Html, "text/html; charset=utf-8")).Requires(Access.Anyone);
 
         app.MapGet("/metrics", () => Results.Text(
-            service.Metrics.ToPrometheus(service.Cameras, service.Embedder.ModelVersion), "text/plain; version=0.0.4; charset=utf-8"));
+            service.Metrics.ToPrometheus(service.Cameras, service.Embedder.ModelVersion), "text/plain; version=0.0.4; charset=utf-8")).Requires(Access.Viewer);
 
-        app.MapGet("/api/info", () => Results.Json(new
+        app.MapGet("/api/info", (HttpContext context) => Results.Json(new
         {
             modelVersion = service.Embedder.ModelVersion,
             model = service.Embedder.ModelDescription,
             cameras = service.Cameras.Count,
             pipeline = service.PipelineRunning ? "running" : "idle",
             apiKeyRequired = !string.IsNullOrEmpty(service.Http.ApiKey),
-        }));
+            access = ApiKeyGate.Granted(context).ToString().ToLowerInvariant(),
+        })).Requires(Access.Viewer);
 
         app.MapGet("/api/cameras", () => Results.Json(service.Cameras.Select(c => new CameraDto(
             c.CameraId, c.State.ToString().ToLowerInvariant(), c.Url, Math.Round(c.Fps, 2), c.FramesDelivered,
             c.FramesDropped + service.Metrics.FrameDrops.GetValueOrDefault(c.CameraId), c.Reconnects,
             service.Metrics.DetectedFrames.GetValueOrDefault(c.CameraId), service.Metrics.Sightings.GetValueOrDefault(c.CameraId),
-            c.LastError)).ToList()));
+            c.LastError)).ToList())).Requires(Access.Viewer);
 
         app.MapGet("/api/sightings", async (HttpRequest request, CancellationToken ct) =>
         {
             var q = request.Query;
             if (!TryCamera(q["camera"], out var camera, out var bad) || !TryTime(q, "from", out var from, out bad) ||
-                !TryTime(q, "to", out var to, out bad) || !TryInt(q, "limit", 100, 1, 1000, out var limit, out bad))
+                !TryTime(q, "to", out var to, out bad) || !TryWindow(from, to, out bad) || !TryInt(q, "limit", 100, 1, 1000, out var limit, out bad))
             {
                 return bad!;
             }
 
             var list = await service.Store.ListAsync(new SightingQuery(camera, from, to, limit), ct).ConfigureAwait(false);
             return Results.Json(list.Select(s => SightingDto.From(s)).ToList());
-        });
+        }).Requires(Access.Viewer);
 
         app.MapGet("/api/sightings/{id}", async (string id, CancellationToken ct) =>
         {
-            if (!ValidId(id, out var bad))
+            if (!ValidId(ref id, out var bad))
             {
                 return bad;
             }
 
             var s = await service.Store.GetAsync(id, ct).ConfigureAwait(false);
             return s is null ? NotFound(id) : Results.Json(SightingDto.From(s));
-        });
+        }).Requires(Access.Viewer);
 
         app.MapGet("/api/sightings/{id}/thumbnail", async (string id, CancellationToken ct) =>
         {
-            if (!ValidId(id, out var bad))
+            if (!ValidId(ref id, out var bad))
             {
                 return bad;
             }
 
             var jpeg = await service.Store.GetThumbnailAsync(id, ct).ConfigureAwait(false);
             return jpeg is null ? NotFound(id) : Results.Bytes(jpeg, "image/jpeg");
-        });
+        }).Requires(Access.Viewer);
 
         app.MapGet("/api/sightings/{id}/where-else", async (string id, HttpRequest request, CancellationToken ct) =>
         {
-            if (!ValidId(id, out var bad) || !TryWhereElse(request.Query, service, out var query, out bad))
+            if (!ValidId(ref id, out var bad) || !TryWhereElse(request.Query, service, out var query, out bad))
             {
                 return bad;
             }
@@ -106,18 +107,18 @@ internal static class ApiEndpoints
 
             var hits = await service.Store.WhereElseAsync(id, query!, ct).ConfigureAwait(false);
             return Results.Json(hits.Select(h => SightingDto.From(h.Sighting, h.Score)).ToList());
-        });
+        }).Requires(Access.Viewer);
 
         app.MapGet("/api/sightings/{id}/identity", async (string id, CancellationToken ct) =>
         {
-            if (!ValidId(id, out var bad))
+            if (!ValidId(ref id, out var bad))
             {
                 return bad;
             }
 
             var identity = await service.Store.IdentityOfAsync(id, ct).ConfigureAwait(false);
             return identity is null ? Error(StatusCodes.Status404NotFound, $"sighting {id} belongs to no identity yet") : Results.Json(ToDto(identity));
-        });
+        }).Requires(Access.Viewer);
 
         app.MapGet("/api/identities", async (HttpRequest request, CancellationToken ct) =>
         {
@@ -128,31 +129,48 @@ internal static class ApiEndpoints
 
             var list = await service.Store.IdentitiesAsync(limit, ct).ConfigureAwait(false);
             return Results.Json(list.Select(ToDto).ToList());
-        });
+        }).Requires(Access.Viewer);
 
-        app.MapPost("/api/feedback", async (FeedbackRequest? body, CancellationToken ct) =>
+        app.MapPost("/api/feedback", async (HttpRequest request, CancellationToken ct) =>
         {
+            if (!request.HasJsonContentType())
+            {
+                return Error(StatusCodes.Status415UnsupportedMediaType, $"send the feedback as JSON (Content-Type application/json), not '{Truncate(request.ContentType ?? "")}'");
+            }
+
+            FeedbackRequest? body;
+            try
+            {
+                body = await request.ReadFromJsonAsync<FeedbackRequest>(ct).ConfigureAwait(false);
+            }
+            catch (JsonException e)
+            {
+                return Error(StatusCodes.Status400BadRequest, $"the body is not the feedback JSON: {e.Message}");
+            }
+
             if (body is null)
             {
                 return Error(StatusCodes.Status400BadRequest, "send JSON {\"a\": id, \"b\": id, \"decision\": \"confirm\"|\"reject\"}");
             }
 
-            if (!ValidId(body.A ?? "", out var bad, "a") || !ValidId(body.B ?? "", out bad, "b"))
+            // Ids are compared in one written form: the same GUID in upper case or without dashes is the same sighting.
+            string a = body.A ?? "", b = body.B ?? "";
+            if (!ValidId(ref a, out var bad, "a") || !ValidId(ref b, out bad, "b"))
             {
                 return bad;
             }
 
             if (body.Decision is not ("confirm" or "reject"))
             {
-                return Error(StatusCodes.Status400BadRequest, $"decision '{body.Decision}' is not confirm or reject");
+                return Error(StatusCodes.Status400BadRequest, $"decision '{Truncate(body.Decision ?? "")}' is not confirm or reject");
             }
 
-            if (body.A == body.B)
+            if (a == b)
             {
-                return Error(StatusCodes.Status400BadRequest, "a and b are the same sighting");
+                return Error(StatusCodes.Status400BadRequest, $"a and b are the same sighting ({a}): feedback links two different ones");
             }
 
-            foreach (var id in new[] { body.A!, body.B! })
+            foreach (var id in new[] { a, b })
             {
                 if (await service.Store.GetAsync(id, ct).ConfigureAwait(false) is null)
                 {
@@ -160,12 +178,13 @@ internal static class ApiEndpoints
                 }
             }
 
-            await service.Store.FeedbackAsync(body.A!, body.B!, body.Decision == "confirm", ct).ConfigureAwait(false);
-            var identity = await service.Store.IdentityOfAsync(body.A!, ct).ConfigureAwait(false);
+            await service.Store.FeedbackAsync(a, b, body.Decision == "confirm", ct).ConfigureAwait(false);
+            var identity = await service.Store.IdentityOfAsync(a, ct).ConfigureAwait(false);
             return Results.Json(new { recorded = body.Decision, identity = identity is null ? null : ToDto(identity) });
-        });
+        }).Accepts<FeedbackRequest>("application/json").Requires(Access.Operator);
 
-        app.MapPost("/api/search", (HttpRequest request, CancellationToken ct) => SearchByImagesAsync(request, service, ct));
+        app.MapPost("/api/search", (HttpRequest request, CancellationToken ct) => SearchByImagesAsync(request, service, ct))
+            .Requires(Access.Viewer).RequireRateLimiting(WebServer.SearchLimiter);
     }
 
     private static async Task<IResult> SearchByImagesAsync(HttpRequest request, ServiceContext service, CancellationToken ct)
@@ -211,9 +230,15 @@ internal static class ApiEndpoints
                     "send the person images as multipart/form-data files, or one image as an image/jpeg or image/png body");
             }
         }
-        catch (Exception e) when (e is InvalidDataException or Microsoft.AspNetCore.Http.BadHttpRequestException)
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return Error(StatusCodes.Status413PayloadTooLarge, $"the upload was refused: {e.Message} (at most {service.Http.MaxUploadBytes} bytes)");
+            return Error(StatusCodes.Status413PayloadTooLarge, $"the upload is over {service.Http.MaxUploadBytes} bytes (Http:MaxUploadBytes)");
+        }
+        catch (InvalidDataException e)
+        {
+            // The form reader's own limits: too many fields, a header or boundary too long, a malformed body.
+            return Error(StatusCodes.Status400BadRequest,
+                $"the form was refused: {e.Message} (send at most {service.Http.MaxUploadImages} image files and no other fields)");
         }
 
         if (images.Count == 0)
@@ -224,11 +249,11 @@ internal static class ApiEndpoints
         var crops = new List<Crop>();
         try
         {
-            crops.AddRange(images.Select(i => ImageUpload.Decode(i.Data, i.Name)));
+            crops.AddRange(images.Select(i => ImageUpload.Decode(i.Data, i.Name, service.Http.MaxImagePixels)));
         }
         catch (BadImageException e)
         {
-            return Error(StatusCodes.Status415UnsupportedMediaType, e.Message);
+            return Error(e.Status, e.Message);
         }
 
         float[] embedding;
@@ -245,15 +270,17 @@ internal static class ApiEndpoints
 
     private static IdentityDto ToDto(IdentityRecord i) => new(i.Id, i.SightingIds, i.Cameras, i.FirstSeen, i.LastSeen);
 
-    internal static IResult Error(int status, string message) => Results.Json(new ErrorDto(message), statusCode: status);
+    internal static IResult Error(int status, string detail) => TypedResults.Problem(detail: detail, statusCode: status);
 
     private static IResult NotFound(string id) => Error(StatusCodes.Status404NotFound, $"no sighting {id} is stored");
 
-    /// <summary>Sighting ids are GUIDs; anything else is refused before it reaches the store.</summary>
-    internal static bool ValidId(string id, out IResult bad, string name = "id")
+    /// <summary>Sighting ids are GUIDs, taken in any of .NET's written forms and turned into the stored one
+    /// (lower case with dashes); anything else is refused before it reaches the store.</summary>
+    internal static bool ValidId(ref string id, out IResult bad, string name = "id")
     {
-        if (id.Length <= 36 && Guid.TryParse(id, out _))
+        if (id.Length <= 38 && Guid.TryParse(id, out var guid))
         {
+            id = guid.ToString("D");
             bad = Results.Empty;
             return true;
         }
@@ -300,6 +327,12 @@ internal static class ApiEndpoints
         return false;
     }
 
+    private static bool TryWindow(DateTimeOffset? from, DateTimeOffset? to, out IResult? bad)
+    {
+        bad = from > to ? Error(StatusCodes.Status400BadRequest, $"from {from:O} is after to {to:O}: give from <= to") : null;
+        return bad is null;
+    }
+
     private static bool TryInt(IQueryCollection q, string name, int fallback, int min, int max, out int result, out IResult? bad)
     {
         bad = null;
@@ -324,7 +357,7 @@ internal static class ApiEndpoints
         query = null;
         bad = Results.Empty;
         if (!TryInt(q, "k", service.WhereElse.K, 1, 1000, out var k, out var b) ||
-            !TryTime(q, "from", out var from, out b) || !TryTime(q, "to", out var to, out b))
+            !TryTime(q, "from", out var from, out b) || !TryTime(q, "to", out var to, out b) || !TryWindow(from, to, out b))
         {
             bad = b!;
             return false;

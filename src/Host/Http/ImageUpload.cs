@@ -1,10 +1,15 @@
+using System.Buffers.Binary;
 using OpenCvSharp;
 using ReId.Host.Pipeline;
 
 namespace ReId.Host.Http;
 
 /// <summary>An uploaded image that is not a JPEG or PNG picture of a usable size.</summary>
-internal sealed class BadImageException(string message) : Exception(message);
+/// <param name="status">415 for what is no JPEG or PNG; 422 for a damaged one or one of a size that is not taken.</param>
+internal sealed class BadImageException(string message, int status = 422) : Exception(message)
+{
+    public int Status { get; } = status;
+}
 
 /// <summary>Checks and decodes an uploaded person image (JPEG or PNG) into BGR24 pixels.</summary>
 internal static class ImageUpload
@@ -24,24 +29,116 @@ internal static class ImageUpload
         return data.StartsWith(png) ? "png" : null;
     }
 
-    public static Crop Decode(byte[] data, string name)
+    /// <summary>
+    /// The width and height the file's header declares, read without decoding: a decoder allocates what the header
+    /// says, so a small file declaring 20000x20000 pixels (a decompression bomb) must be refused here.
+    /// </summary>
+    /// <exception cref="BadImageException">Neither JPEG nor PNG, or no readable size in the header.</exception>
+    public static (int Width, int Height) ReadSize(ReadOnlySpan<byte> data, string name)
     {
-        if (Sniff(data) is null)
+        return Sniff(data) switch
         {
-            throw new BadImageException($"'{name}' is not a JPEG or PNG image");
-        }
+            "png" => PngSize(data, name),
+            "jpeg" => JpegSize(data, name),
+            _ => throw new BadImageException($"'{name}' is not a JPEG or PNG image", 415),
+        };
+    }
 
+    /// <summary>Checks the declared size against the limits, then decodes.</summary>
+    /// <exception cref="BadImageException">Not a JPEG or PNG, too small or too large (before decoding), or damaged.</exception>
+    public static Crop Decode(byte[] data, string name, int maxPixels)
+    {
+        var (width, height) = ReadSize(data, name);
+        CheckSize(name, width, height, maxPixels);
         using var mat = Cv2.ImDecode(data, ImreadModes.Color);
         if (mat.Empty())
         {
             throw new BadImageException($"'{name}' could not be decoded (a damaged JPEG or PNG)");
         }
 
-        if (mat.Width < MinSide || mat.Height < MinSide || mat.Width > MaxSide || mat.Height > MaxSide)
-        {
-            throw new BadImageException($"'{name}' is {mat.Width}x{mat.Height}: each side must be {MinSide} to {MaxSide} pixels");
-        }
-
+        // The decoder must have followed the header; refuse anything else rather than trust it.
+        CheckSize(name, mat.Width, mat.Height, maxPixels);
         return BgrImage.FromMat(mat);
     }
+
+    private static void CheckSize(string name, long width, long height, int maxPixels)
+    {
+        if (width < MinSide || height < MinSide)
+        {
+            throw new BadImageException($"'{name}' is {width}x{height}: each side must be at least {MinSide} pixels");
+        }
+
+        if (width > MaxSide || height > MaxSide || width * height > maxPixels)
+        {
+            throw new BadImageException(
+                $"'{name}' is {width}x{height} = {width * height} pixels: at most {maxPixels} pixels (Http:MaxImagePixels) and {MaxSide} " +
+                "per side are decoded; send a crop of the person");
+        }
+    }
+
+    private static (int, int) PngSize(ReadOnlySpan<byte> data, string name)
+    {
+        // Signature (8), then the first chunk must be IHDR: length 13, type, width and height as big-endian uint32.
+        if (data.Length < 24 || BinaryPrimitives.ReadUInt32BigEndian(data[8..]) != 13 || !data[12..16].SequenceEqual("IHDR"u8))
+        {
+            throw new BadImageException($"'{name}' is a damaged PNG (no IHDR header)");
+        }
+
+        return (Side(BinaryPrimitives.ReadUInt32BigEndian(data[16..])), Side(BinaryPrimitives.ReadUInt32BigEndian(data[20..])));
+    }
+
+    private static (int, int) JpegSize(ReadOnlySpan<byte> data, string name)
+    {
+        // Walk the marker segments after SOI up to the first start-of-frame (SOF0-SOF15 but DHT C4, JPG C8, DAC CC).
+        var i = 2;
+        while (i + 4 <= data.Length)
+        {
+            if (data[i] != 0xFF)
+            {
+                break;
+            }
+
+            var marker = data[i + 1];
+            if (marker == 0xFF)
+            {
+                i++; // fill byte
+                continue;
+            }
+
+            if (marker is 0x01 or (>= 0xD0 and <= 0xD7))
+            {
+                i += 2; // markers without a length
+                continue;
+            }
+
+            if (marker is 0xD9 or 0xDA)
+            {
+                break; // end of image or start of scan before any frame header
+            }
+
+            var length = BinaryPrimitives.ReadUInt16BigEndian(data[(i + 2)..]);
+            if (marker is >= 0xC0 and <= 0xCF and not 0xC4 and not 0xC8 and not 0xCC)
+            {
+                if (length < 8 || i + 9 > data.Length)
+                {
+                    break;
+                }
+
+                var height = BinaryPrimitives.ReadUInt16BigEndian(data[(i + 5)..]);
+                var width = BinaryPrimitives.ReadUInt16BigEndian(data[(i + 7)..]);
+                return (width, height);
+            }
+
+            if (length < 2)
+            {
+                break;
+            }
+
+            i += 2 + length;
+        }
+
+        throw new BadImageException($"'{name}' is a damaged JPEG (no frame header with its size)");
+    }
+
+    private static int Side(uint value) => value > int.MaxValue ? int.MaxValue : (int)value;
 }

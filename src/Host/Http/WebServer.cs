@@ -1,88 +1,145 @@
 using System.Net;
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using ReId.Host.Configuration;
 
 namespace ReId.Host.Http;
 
-/// <summary>Kestrel serving the API and the page; loopback unless the configuration names another address.</summary>
-internal sealed class WebServer : IAsyncDisposable
+/// <summary>
+/// Kestrel serving the API and the page; loopback unless the configuration names another address (which then needs a
+/// key, or Http:AllowAnonymousRemote). Every error leaves as problem details; every response carries the security headers.
+/// </summary>
+internal sealed partial class WebServer : IAsyncDisposable
 {
-    public const string ApiKeyHeader = "X-Api-Key";
-    public const string ApiKeyQuery = "key";
+    public const string ApiKeyHeader = ApiKeyGate.Header;
+
+    /// <summary>The concurrency limiter of POST /api/search (Http:MaxConcurrentSearches).</summary>
+    public const string SearchLimiter = "search";
+
+    /// <summary>API responses load, frame and run nothing.</summary>
+    private const string ApiPolicy = "default-src 'none'; frame-ancestors 'none'";
 
     private readonly WebApplication _app;
 
-    private WebServer(WebApplication app) => _app = app;
+    private WebServer(WebApplication app, IReadOnlyList<string> addresses)
+    {
+        _app = app;
+        Addresses = addresses;
+        Address = new Uri(addresses[0]);
+    }
 
-    /// <summary>The address the server listens on, e.g. http://127.0.0.1:8080.</summary>
-    public Uri Address { get; private set; } = null!;
+    /// <summary>The first address listened on, as bound (http://0.0.0.0:8080 and http://[::]:8080 stay what they are).</summary>
+    public Uri Address { get; }
 
+    /// <summary>Every address listened on, as Kestrel bound them.</summary>
+    public IReadOnlyList<string> Addresses { get; }
+
+    /// <summary>The mapped routes (for tests that must cover every one).</summary>
+    public IReadOnlyList<RouteEndpoint> Routes =>
+        [.. _app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()];
+
+    /// <exception cref="ArgumentException">The options would serve beyond loopback without a key, not allowed on purpose.</exception>
     public static async Task<WebServer> StartAsync(ServiceContext service, ILoggerFactory loggerFactory, CancellationToken cancellationToken = default)
     {
+        var http = service.Http;
+        if (HttpOptionsValidator.ExposureError(http) is { } exposed)
+        {
+            throw new ArgumentException(exposed, nameof(service));
+        }
+
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggerFactory);
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.Limits.MaxRequestBodySize = service.Http.MaxUploadBytes;
-            var address = service.Http.Address == "localhost" ? IPAddress.Loopback : IPAddress.Parse(service.Http.Address);
-            k.Listen(address, service.Http.Port);
+            k.Limits.MaxRequestBodySize = http.MaxUploadBytes;
+            var address = http.Address == "localhost" ? IPAddress.Loopback : IPAddress.Parse(http.Address);
+            k.Listen(address, http.Port);
         });
         builder.Services.Configure<Microsoft.AspNetCore.Http.Features.FormOptions>(o =>
         {
-            o.MultipartBodyLengthLimit = service.Http.MaxUploadBytes;
+            o.MultipartBodyLengthLimit = http.MaxUploadBytes;
             o.ValueCountLimit = 64;
+        });
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = c => c.ProblemDetails.Detail ??= DefaultDetail(c.HttpContext));
+        builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+        // Binding failures (malformed JSON, a wrong content type) throw, so the exception handler can say what was wrong.
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.AddRateLimiter(o =>
+        {
+            o.AddConcurrencyLimiter(SearchLimiter, l =>
+            {
+                l.PermitLimit = http.MaxConcurrentSearches;
+                l.QueueLimit = 0;
+            });
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.OnRejected = (context, _) =>
+            {
+                context.HttpContext.Response.Headers.RetryAfter = "1";
+                return new ValueTask(ApiEndpoints.Error(StatusCodes.Status429TooManyRequests,
+                        $"{http.MaxConcurrentSearches} searches by image are running already (Http:MaxConcurrentSearches): try again in a second")
+                    .ExecuteAsync(context.HttpContext));
+            };
         });
 
         var app = builder.Build();
-        if (!string.IsNullOrEmpty(service.Http.ApiKey))
-        {
-            app.Use(RequireKey(service.Http.ApiKey));
-        }
-
+        app.Use(SecurityHeaders);
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseRouting();
+        app.Use(new ApiKeyGate(http).InvokeAsync);
+        app.UseRateLimiter();
         ApiEndpoints.Map(app, service);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        var server = new WebServer(app);
-        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.Address = new Uri(bound.Replace("[::]", "localhost", StringComparison.Ordinal));
+        var server = new WebServer(app, [.. app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses]);
+        if (!http.IsLoopback && http.ApiKey is null)
+        {
+            LogAnonymousRemote(loggerFactory.CreateLogger<WebServer>(), string.Join(", ", server.Addresses));
+        }
+
         return server;
     }
 
-    /// <summary>Every route but /healthz (and the page, which asks for the key) needs the key.</summary>
-    private static Func<HttpContext, RequestDelegate, Task> RequireKey(string key)
+    private static Task SecurityHeaders(HttpContext context, RequestDelegate next)
     {
-        var expected = Encoding.UTF8.GetBytes(key);
-        return (context, next) =>
+        // Set as the response starts, so error responses (whose headers the exception handler clears) carry them too.
+        context.Response.OnStarting(() =>
         {
-            var path = context.Request.Path;
-            if (path == "/healthz" || path == "/")
-            {
-                return next(context);
-            }
+            var headers = context.Response.Headers;
+            headers.XContentTypeOptions = "nosniff";
+            headers.XFrameOptions = "DENY";
+            headers["Referrer-Policy"] = "no-referrer";
+            headers.ContentSecurityPolicy = context.Request.Path == "/" ? Page.ContentSecurityPolicy : ApiPolicy;
+            return Task.CompletedTask;
+        });
+        return next(context);
+    }
 
-            string? given = context.Request.Headers[ApiKeyHeader];
-            if (string.IsNullOrEmpty(given))
-            {
-                given = context.Request.Query[ApiKeyQuery];
-            }
-
-            if (given is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), expected))
-            {
-                return next(context);
-            }
-
-            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-            return context.Response.WriteAsJsonAsync(new ErrorDto(
-                $"an API key is needed: send it in the {ApiKeyHeader} header (or as ?{ApiKeyQuery}=... on the page's address)"));
+    /// <summary>A detail for errors written without one (no route, a method not allowed).</summary>
+    private static string DefaultDetail(HttpContext context)
+    {
+        var request = context.Request;
+        return context.Response.StatusCode switch
+        {
+            StatusCodes.Status404NotFound => $"nothing is served at {request.Method} {request.Path}: README's API section lists the routes",
+            StatusCodes.Status405MethodNotAllowed => $"{request.Method} is not allowed on {request.Path}",
+            StatusCodes.Status415UnsupportedMediaType =>
+                $"{request.Method} {request.Path} takes no body of Content-Type '{request.ContentType}': README's API section says what each route takes",
+            var status => $"{ReasonPhrases.GetReasonPhrase(status)} ({request.Method} {request.Path})",
         };
     }
+
+    [LoggerMessage(EventId = 40, Level = LogLevel.Warning,
+        Message = "serving {Addresses} beyond loopback without an API key (Http:AllowAnonymousRemote=true): anyone who reaches the port can search and give feedback")]
+    private static partial void LogAnonymousRemote(ILogger logger, string addresses);
 
     public async ValueTask DisposeAsync()
     {
