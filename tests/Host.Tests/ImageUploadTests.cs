@@ -163,7 +163,7 @@ public sealed class ImageUploadTests
 /// <summary>Decompression bombs: tiny files whose headers declare huge pictures.</summary>
 internal static class Bombs
 {
-    /// <summary>A valid 1-bit greyscale PNG of zeros: 20000x20000 is about 60 KB on disk, 1.2 GB once decoded to BGR.</summary>
+    /// <summary>A valid 1-bit greyscale PNG of zeros: 20000x20000 is about 49 KB on disk, 1.2 GB once decoded to BGR.</summary>
     public static byte[] Png(int width, int height)
     {
         using var png = new MemoryStream();
