@@ -16,7 +16,7 @@ namespace ReId.Host.Tests;
 
 /// <summary>The API attacked as a hostile client would: malformed input, bombs, floods, wrong keys, other origins.</summary>
 [NonParallelizable]
-public sealed class HttpHardeningTests
+public sealed partial class HttpHardeningTests
 {
     private const string OperatorKey = "operator-key-0123456789";
     private const string ViewerKey = "viewer-key-9876543210";
@@ -248,7 +248,7 @@ public sealed class HttpHardeningTests
             var methods = route.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()?.HttpMethods ?? ["GET"];
             var template = route.RoutePattern.RawText!;
             var paths = template.Contains('{', StringComparison.Ordinal)
-                ? badIds.Select(id => template.Replace("{id}", id, StringComparison.Ordinal)).Append(template.Replace("{id}", _a.ToUpperInvariant(), StringComparison.Ordinal))
+                ? badIds.Append(_a.ToUpperInvariant()).Select(value => RouteParameter().Replace(template, value))
                 : [template];
             foreach (var method in methods)
             {
@@ -280,6 +280,39 @@ public sealed class HttpHardeningTests
 
         TestContext.Out.WriteLine($"{requests} malformed requests over {routes.Count} routes");
         Assert.That(failures, Is.Empty);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\{[^}]+\}")]
+    private static partial System.Text.RegularExpressions.Regex RouteParameter();
+
+    // --- issue 14: the API description
+
+    [Test]
+    public async Task OpenApi_DescribesEveryMappedRouteWithItsProblemAnswers()
+    {
+        using var json = JsonDocument.Parse(await _viewer.GetStringAsync(new Uri("/openapi/v1.json", UriKind.Relative)));
+        var paths = json.RootElement.GetProperty("paths");
+        var described = new List<string>();
+        var missing = new List<string>();
+        foreach (var route in _server.Routes.Where(r => !r.RoutePattern.RawText!.StartsWith("/openapi/", StringComparison.Ordinal)))
+        {
+            var template = route.RoutePattern.RawText!;
+            foreach (var method in route.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()!.HttpMethods)
+            {
+                var found = paths.TryGetProperty(template, out var item) && item.TryGetProperty(method.ToLowerInvariant(), out _);
+                (found ? described : missing).Add($"{method} {template}");
+            }
+        }
+
+        TestContext.Out.WriteLine(string.Join(Environment.NewLine, described));
+        Assert.That(missing, Is.Empty, "mapped routes the document does not describe");
+        Assert.That(described, Has.Count.GreaterThanOrEqualTo(13));
+        string[] Responses(string path, string method) =>
+            [.. paths.GetProperty(path).GetProperty(method).GetProperty("responses").EnumerateObject().Select(p => p.Name)];
+        Assert.That(Responses("/api/feedback", "post"), Is.SupersetOf(new[] { "200", "400", "401", "403", "404", "415" }));
+        Assert.That(Responses("/api/search", "post"), Is.SupersetOf(new[] { "200", "401", "413", "422", "429" }));
+        Assert.That(Responses("/healthz", "get"), Does.Not.Contain("401"));
+        Assert.That(json.RootElement.GetProperty("components").GetProperty("schemas").TryGetProperty("SightingDto", out _), Is.True);
     }
 
     private static IEnumerable<HttpContent?> Bodies(string method)

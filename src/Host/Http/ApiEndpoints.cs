@@ -27,6 +27,10 @@ internal sealed record IdentityDto(string Id, IReadOnlyList<string> Sightings, I
 
 internal sealed record FeedbackRequest(string? A, string? B, string? Decision);
 
+internal sealed record FeedbackResult(string Recorded, IdentityDto? Identity);
+
+internal sealed record InfoDto(string ModelVersion, string Model, int Cameras, string Pipeline, bool ApiKeyRequired, string Access);
+
 /// <summary>The JSON API, /metrics, /healthz and the page; each route says which key it needs (<see cref="Access"/>).
 /// Every error is an RFC 9457 problem-details body whose <c>detail</c> says what was wrong.</summary>
 internal static class ApiEndpoints
@@ -35,24 +39,22 @@ internal static class ApiEndpoints
     {
         app.MapGet("/healthz", () => service.PipelineError is { } error
             ? Results.Json(new { status = "failed", error }, statusCode: StatusCodes.Status503ServiceUnavailable)
-            : Results.Json(new { status = "ok", pipeline = service.PipelineRunning ? "running" : "idle" })).Requires(Access.Anyone);
+            : Results.Json(new { status = "ok", pipeline = service.PipelineRunning ? "running" : "idle" }))
+            .Produces(StatusCodes.Status200OK, contentType: "application/json").Produces(StatusCodes.Status503ServiceUnavailable, contentType: "application/json")
+            .Requires(Access.Anyone);
 
-        app.MapGet("/", () => Results.Content(Page.Html, "text/html; charset=utf-8")).Requires(Access.Anyone);
+        app.MapGet("/", () => Results.Content(Page.Html, "text/html; charset=utf-8")).Produces(StatusCodes.Status200OK, contentType: "text/html")
+            .Requires(Access.Anyone);
 
         app.MapGet("/metrics", () => Results.Text(
-            service.Metrics.ToPrometheus(service.Cameras, service.Embedder.ModelVersion), "text/plain; version=0.0.4; charset=utf-8")).Requires(Access.Viewer);
+            service.Metrics.ToPrometheus(service.Cameras, service.Embedder.ModelVersion), "text/plain; version=0.0.4; charset=utf-8"))
+            .Produces(StatusCodes.Status200OK, contentType: "text/plain").Requires(Access.Viewer);
 
-        app.MapGet("/api/info", (HttpContext context) => Results.Json(new
-        {
-            modelVersion = service.Embedder.ModelVersion,
-            model = service.Embedder.ModelDescription,
-            cameras = service.Cameras.Count,
-            pipeline = service.PipelineRunning ? "running" : "idle",
-            apiKeyRequired = !string.IsNullOrEmpty(service.Http.ApiKey),
-            access = ApiKeyGate.Granted(context).ToString().ToLowerInvariant(),
-        })).Requires(Access.Viewer);
+        app.MapGet("/api/info", (HttpContext context) => TypedResults.Ok(new InfoDto(
+            service.Embedder.ModelVersion, service.Embedder.ModelDescription, service.Cameras.Count, service.PipelineRunning ? "running" : "idle",
+            !string.IsNullOrEmpty(service.Http.ApiKey), ApiKeyGate.Granted(context).ToString().ToLowerInvariant()))).Requires(Access.Viewer);
 
-        app.MapGet("/api/cameras", () => Results.Json(service.Cameras.Select(c => new CameraDto(
+        app.MapGet("/api/cameras", () => TypedResults.Ok(service.Cameras.Select(c => new CameraDto(
             c.CameraId, c.State.ToString().ToLowerInvariant(), c.Url, Math.Round(c.Fps, 2), c.FramesDelivered,
             c.FramesDropped + service.Metrics.FrameDrops.GetValueOrDefault(c.CameraId), c.Reconnects,
             service.Metrics.DetectedFrames.GetValueOrDefault(c.CameraId), service.Metrics.Sightings.GetValueOrDefault(c.CameraId),
@@ -69,7 +71,7 @@ internal static class ApiEndpoints
 
             var list = await service.Store.ListAsync(new SightingQuery(camera, from, to, limit), ct).ConfigureAwait(false);
             return Results.Json(list.Select(s => SightingDto.From(s)).ToList());
-        }).Requires(Access.Viewer);
+        }).Produces<List<SightingDto>>().ProducesProblem(StatusCodes.Status400BadRequest).Requires(Access.Viewer);
 
         app.MapGet("/api/sightings/{id}", async (string id, CancellationToken ct) =>
         {
@@ -80,7 +82,7 @@ internal static class ApiEndpoints
 
             var s = await service.Store.GetAsync(id, ct).ConfigureAwait(false);
             return s is null ? NotFound(id) : Results.Json(SightingDto.From(s));
-        }).Requires(Access.Viewer);
+        }).Produces<SightingDto>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).Requires(Access.Viewer);
 
         app.MapGet("/api/sightings/{id}/thumbnail", async (string id, CancellationToken ct) =>
         {
@@ -91,7 +93,8 @@ internal static class ApiEndpoints
 
             var jpeg = await service.Store.GetThumbnailAsync(id, ct).ConfigureAwait(false);
             return jpeg is null ? NotFound(id) : Results.Bytes(jpeg, "image/jpeg");
-        }).Requires(Access.Viewer);
+        }).Produces(StatusCodes.Status200OK, contentType: "image/jpeg").ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound).Requires(Access.Viewer);
 
         app.MapGet("/api/sightings/{id}/where-else", async (string id, HttpRequest request, CancellationToken ct) =>
         {
@@ -107,7 +110,8 @@ internal static class ApiEndpoints
 
             var hits = await service.Store.WhereElseAsync(id, query!, ct).ConfigureAwait(false);
             return Results.Json(hits.Select(h => SightingDto.From(h.Sighting, h.Score)).ToList());
-        }).Requires(Access.Viewer);
+        }).Produces<List<SightingDto>>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .Requires(Access.Viewer);
 
         app.MapGet("/api/sightings/{id}/identity", async (string id, CancellationToken ct) =>
         {
@@ -118,7 +122,8 @@ internal static class ApiEndpoints
 
             var identity = await service.Store.IdentityOfAsync(id, ct).ConfigureAwait(false);
             return identity is null ? Error(StatusCodes.Status404NotFound, $"sighting {id} belongs to no identity yet") : Results.Json(ToDto(identity));
-        }).Requires(Access.Viewer);
+        }).Produces<IdentityDto>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .Requires(Access.Viewer);
 
         app.MapGet("/api/identities", async (HttpRequest request, CancellationToken ct) =>
         {
@@ -129,7 +134,7 @@ internal static class ApiEndpoints
 
             var list = await service.Store.IdentitiesAsync(limit, ct).ConfigureAwait(false);
             return Results.Json(list.Select(ToDto).ToList());
-        }).Requires(Access.Viewer);
+        }).Produces<List<IdentityDto>>().ProducesProblem(StatusCodes.Status400BadRequest).Requires(Access.Viewer);
 
         app.MapPost("/api/feedback", async (HttpRequest request, CancellationToken ct) =>
         {
@@ -180,11 +185,15 @@ internal static class ApiEndpoints
 
             await service.Store.FeedbackAsync(a, b, body.Decision == "confirm", ct).ConfigureAwait(false);
             var identity = await service.Store.IdentityOfAsync(a, ct).ConfigureAwait(false);
-            return Results.Json(new { recorded = body.Decision, identity = identity is null ? null : ToDto(identity) });
-        }).Accepts<FeedbackRequest>("application/json").Requires(Access.Operator);
+            return Results.Json(new FeedbackResult(body.Decision, identity is null ? null : ToDto(identity)));
+        }).Accepts<FeedbackRequest>("application/json").Produces<FeedbackResult>().ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status415UnsupportedMediaType).Requires(Access.Operator);
 
         app.MapPost("/api/search", (HttpRequest request, CancellationToken ct) => SearchByImagesAsync(request, service, ct))
-            .Requires(Access.Viewer).RequireRateLimiting(WebServer.SearchLimiter);
+            .Accepts<IFormFileCollection>("multipart/form-data", "image/jpeg", "image/png").Produces<List<SightingDto>>()
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests).Requires(Access.Viewer).RequireRateLimiting(WebServer.SearchLimiter);
     }
 
     private static async Task<IResult> SearchByImagesAsync(HttpRequest request, ServiceContext service, CancellationToken ct)

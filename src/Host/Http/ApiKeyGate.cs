@@ -2,6 +2,8 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.Mvc;
 using ReId.Host.Configuration;
 
 namespace ReId.Host.Http;
@@ -24,8 +26,23 @@ internal sealed record RequiresAccess(Access Level);
 
 internal static class AccessExtensions
 {
-    public static TBuilder Requires<TBuilder>(this TBuilder builder, Access level) where TBuilder : IEndpointConventionBuilder =>
+    /// <summary>Declares the access a route needs, and the 401/403 problem answers that come with it in the API description.</summary>
+    public static TBuilder Requires<TBuilder>(this TBuilder builder, Access level) where TBuilder : IEndpointConventionBuilder
+    {
         builder.WithMetadata(new RequiresAccess(level));
+        string[] problem = ["application/problem+json"];
+        if (level >= Access.Viewer)
+        {
+            builder.WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status401Unauthorized, typeof(ProblemDetails), problem));
+        }
+
+        if (level == Access.Operator)
+        {
+            builder.WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status403Forbidden, typeof(ProblemDetails), problem));
+        }
+
+        return builder;
+    }
 }
 
 /// <summary>

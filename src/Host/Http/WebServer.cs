@@ -69,6 +69,7 @@ internal sealed partial class WebServer : IAsyncDisposable
             o.MultipartBodyLengthLimit = http.MaxUploadBytes;
             o.ValueCountLimit = 64;
         });
+        builder.Services.AddOpenApi();
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = c => c.ProblemDetails.Detail ??= DefaultDetail(c.HttpContext));
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
         // Binding failures (malformed JSON, a wrong content type) throw, so the exception handler can say what was wrong.
@@ -98,6 +99,8 @@ internal sealed partial class WebServer : IAsyncDisposable
         app.Use(new ApiKeyGate(http).InvokeAsync);
         app.UseRateLimiter();
         ApiEndpoints.Map(app, service);
+        // The API description, /openapi/v1.json: routes, request bodies, responses and the problem answers of each.
+        app.MapOpenApi("/openapi/v1.json").Requires(Access.Viewer);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var server = new WebServer(app, [.. app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses]);
         if (!http.IsLoopback && http.ApiKey is null)
