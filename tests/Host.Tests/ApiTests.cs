@@ -54,13 +54,8 @@ public sealed class ApiTests
         Directory.Delete(_dir, recursive: true);
     }
 
-    private async Task<string> AddAsync(string camera, long track, DateTimeOffset start, BgrImage crop)
-    {
-        var samples = Enumerable.Range(0, 4).Select(i => new ReId.Tracking.TrackletSample(start.AddSeconds(i), new Box(10 + i, 20, 40, 100), crop)).ToList();
-        var thumbnail = TestImages.Encode(crop, ".jpg");
-        var tracklet = TestImages.Tracklet(camera, track, start, start.AddSeconds(3), samples, thumbnail);
-        return await _repository.AddAsync(new NewSighting(tracklet, MeanColourEmbedder.Embed([crop]), _embedder.ModelVersion));
-    }
+    private Task<string> AddAsync(string camera, long track, DateTimeOffset start, BgrImage crop) =>
+        TestImages.AddSightingAsync(_repository, camera, track, start, crop, samples: 4, _embedder.ModelVersion);
 
     [Test]
     public async Task Healthz_WithoutKey_IsOk()

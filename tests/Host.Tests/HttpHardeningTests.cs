@@ -40,9 +40,9 @@ public sealed partial class HttpHardeningTests
         _repository = new SearchRepository(EmbeddedSightingStore.Open(_dir), new SearchOptions { KeepCrops = false }, () => _embedder.ModelVersion);
         _a = await AddAsync("gate", 1, T0, TestImages.Solid(20, 20, 200));
         _b = await AddAsync("hall", 2, T0.AddSeconds(30), TestImages.Solid(200, 30, 20));
-        var context = new ServiceContext(() => [], new PipelineMetrics(), _repository, _embedder, new WhereElseDefaults(),
-            new HttpOptions { Port = 0, ApiKey = OperatorKey, ViewerKey = ViewerKey, MaxConcurrentSearches = 1, MaxUploadBytes = 256 * 1024 });
-        _server = await WebServer.StartAsync(context, NullLoggerFactory.Instance);
+        _server = await WebServer.StartAsync(
+            Context(new HttpOptions { Port = 0, ApiKey = OperatorKey, ViewerKey = ViewerKey, MaxConcurrentSearches = 1, MaxUploadBytes = 256 * 1024 }),
+            NullLoggerFactory.Instance);
         _operator = Client(OperatorKey);
         _viewer = Client(ViewerKey);
     }
@@ -71,12 +71,11 @@ public sealed partial class HttpHardeningTests
         return client;
     }
 
-    private async Task<string> AddAsync(string camera, long track, DateTimeOffset start, BgrImage crop)
-    {
-        var samples = Enumerable.Range(0, 2).Select(i => new ReId.Tracking.TrackletSample(start.AddSeconds(i), new Box(10, 20, 40, 100), crop)).ToList();
-        var tracklet = TestImages.Tracklet(camera, track, start, start.AddSeconds(1), samples, TestImages.Encode(crop, ".jpg"));
-        return await _repository.AddAsync(new NewSighting(tracklet, MeanColourEmbedder.Embed([crop]), _embedder.ModelVersion));
-    }
+    private Task<string> AddAsync(string camera, long track, DateTimeOffset start, BgrImage crop) =>
+        TestImages.AddSightingAsync(_repository, camera, track, start, crop, samples: 2, _embedder.ModelVersion);
+
+    private ServiceContext Context(HttpOptions http) =>
+        new(() => [], new PipelineMetrics(), _repository, _embedder, new WhereElseDefaults(), http);
 
     /// <summary>The response is problem details (RFC 9457) with a status equal to the response's and a non-empty detail.</summary>
     private static async Task<string> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status)
@@ -459,7 +458,7 @@ public sealed partial class HttpHardeningTests
     [Test]
     public async Task Start_BeyondLoopbackWithoutKey_IsRefusedEvenWithoutTheValidator()
     {
-        var context = new ServiceContext(() => [], new PipelineMetrics(), _repository, _embedder, new WhereElseDefaults(), new HttpOptions { Address = "0.0.0.0", Port = 0 });
+        var context = Context(new HttpOptions { Address = "0.0.0.0", Port = 0 });
 
         var e = await Assert.ThrowsAsync<ArgumentException>(() => WebServer.StartAsync(context, NullLoggerFactory.Instance));
 
@@ -469,8 +468,7 @@ public sealed partial class HttpHardeningTests
     [Test]
     public async Task Start_OnEveryIPv6Interface_ReportsTheBoundAddressNotLocalhost()
     {
-        var context = new ServiceContext(() => [], new PipelineMetrics(), _repository, _embedder, new WhereElseDefaults(),
-            new HttpOptions { Address = "::", Port = 0, ApiKey = OperatorKey });
+        var context = Context(new HttpOptions { Address = "::", Port = 0, ApiKey = OperatorKey });
 
         await using var server = await WebServer.StartAsync(context, NullLoggerFactory.Instance);
 
@@ -483,8 +481,7 @@ public sealed partial class HttpHardeningTests
     {
         var logs = new ListLoggerProvider();
         using var factory = LoggerFactory.Create(b => b.AddProvider(logs));
-        var context = new ServiceContext(() => [], new PipelineMetrics(), _repository, _embedder, new WhereElseDefaults(),
-            new HttpOptions { Address = "0.0.0.0", Port = 0, AllowAnonymousRemote = true });
+        var context = Context(new HttpOptions { Address = "0.0.0.0", Port = 0, AllowAnonymousRemote = true });
 
         await using var server = await WebServer.StartAsync(context, factory);
 

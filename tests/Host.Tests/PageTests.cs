@@ -34,7 +34,7 @@ public sealed class PageTests
 
             // The key is given as a user gives it: typed into the page's key box, never in the address.
             await browser.NavigateAsync(new Uri(server.Address, "/"));
-            var askedForKey = await browser.WaitForAsync("document.getElementById('keybox').style.display === 'block'", TimeSpan.FromSeconds(20));
+            var askedForKey = await browser.WaitForAsync("document.getElementById('keybox')?.style.display === 'block'", TimeSpan.FromSeconds(20));
             await browser.EvaluateAsync($"document.getElementById('keyinput').value = '{Key}', document.getElementById('keysave').click(), true");
 
             var loaded = await browser.WaitForAsync("document.body?.dataset.loaded === 'true'", TimeSpan.FromSeconds(20));

@@ -73,6 +73,15 @@ internal static class TestImages
         string camera, long track, DateTimeOffset first, DateTimeOffset last, IReadOnlyList<ReId.Tracking.TrackletSample> samples, byte[] thumbnail) =>
         new(camera, track, first, last, samples, thumbnail, new ReId.Tracking.TrackletQuality(samples.Count, 0, 0.9f, 100, 0, 100), IsFinal: true);
 
+    /// <summary>Stores a sighting of one crop seen <paramref name="samples"/> times a second apart (box x 10, 11, ...).</summary>
+    public static Task<string> AddSightingAsync(
+        ISightingRepository repository, string camera, long track, DateTimeOffset start, BgrImage crop, int samples, string modelVersion)
+    {
+        var seen = Enumerable.Range(0, samples).Select(i => new ReId.Tracking.TrackletSample(start.AddSeconds(i), new Box(10 + i, 20, 40, 100), crop)).ToList();
+        var tracklet = Tracklet(camera, track, start, start.AddSeconds(samples - 1), seen, Encode(crop, ".jpg"));
+        return repository.AddAsync(new NewSighting(tracklet, MeanColourEmbedder.Embed([crop]), modelVersion));
+    }
+
     public static byte[] Encode(BgrImage crop, string extension)
     {
         using var mat = crop.Pin();
