@@ -117,6 +117,26 @@ public sealed partial class HttpHardeningTests
     }
 
     [Test]
+    public async Task Search_SixteenImagesOverTheBudgetTogether_Is422BeforeAnyIsDecoded()
+    {
+        var calls = _gate.Calls;
+        using var form = new MultipartFormDataContent();
+        var image = Bombs.Png(1024, 1024);
+        for (var i = 0; i < 16; i++)
+        {
+            var file = new ByteArrayContent(image);
+            file.Headers.ContentType = new MediaTypeHeaderValue("image/png");
+            form.Add(file, "images", $"p{i}.png");
+        }
+
+        var response = await _viewer.PostAsync(new Uri("/api/search", UriKind.Relative), form);
+
+        var detail = await AssertProblemAsync(response, HttpStatusCode.UnprocessableEntity);
+        Assert.That(detail, Does.Contain("16 images are 16777216 pixels together").And.Contain("Http:MaxSearchPixels"));
+        Assert.That(_gate.Calls, Is.EqualTo(calls));
+    }
+
+    [Test]
     [CancelAfter(30_000)]
     public async Task Search_WhileTheLimitIsInUse_Is429WithRetryAfter(CancellationToken cancellationToken)
     {

@@ -51,13 +51,13 @@ public sealed class ImageUploadTests
     }
 
     [Test]
-    public void Decode_OverThePixelBudgetWithinTheSideLimit_NamesHttpMaxImagePixels()
+    public void Decode_OverThePixelBudgetWithinTheSideLimit_NamesHttpMaxSearchPixels()
     {
         var png = Bombs.Png(3000, 3000);
 
         var e = Assert.Throws<BadImageException>(() => ImageUpload.Decode(png, "wide.png", 2048 * 2048));
 
-        Assert.That(e!.Message, Does.Contain("9000000 pixels").And.Contain("Http:MaxImagePixels"));
+        Assert.That(e!.Message, Does.Contain("9000000 pixels").And.Contain("Http:MaxSearchPixels"));
     }
 
     [Test]
@@ -130,7 +130,7 @@ public sealed class ImageUploadTests
 
             Assert.That(responses.Select(r => r.StatusCode), Is.All.AnyOf(HttpStatusCode.UnprocessableEntity, HttpStatusCode.TooManyRequests));
             Assert.That(refused, Has.Count.GreaterThanOrEqualTo(4), "the four sent one after another are each refused");
-            Assert.That(await refused[0].Content.ReadAsStringAsync(cancellationToken), Does.Contain("20000x20000").And.Contain("Http:MaxImagePixels"));
+            Assert.That(await refused[0].Content.ReadAsStringAsync(cancellationToken), Does.Contain("20000x20000").And.Contain("Http:MaxSearchPixels"));
             Assert.That(after - before, Is.LessThan(BombGrowthBound), "the bombs were never decoded");
         }
         finally

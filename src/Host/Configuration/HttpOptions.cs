@@ -35,8 +35,9 @@ public sealed class HttpOptions
     /// <summary>Most images in one POST /api/search.</summary>
     public int MaxUploadImages { get; set; } = 16;
 
-    /// <summary>Most pixels of one uploaded image, read from its header before it is decoded (3 bytes each decoded).</summary>
-    public int MaxImagePixels { get; set; } = 2048 * 2048;
+    /// <summary>Most pixels one search decodes, all its images together, read from their headers before any is decoded
+    /// (3 bytes each decoded: 12 MB by default, times <see cref="MaxConcurrentSearches"/> at most).</summary>
+    public int MaxSearchPixels { get; set; } = 2048 * 2048;
 
     /// <summary>Searches by image running at once; more get 429 with Retry-After.</summary>
     public int MaxConcurrentSearches { get; set; } = 2;
@@ -74,7 +75,7 @@ internal sealed class HttpOptionsValidator : IValidateOptions<HttpOptions>
 
         errors.Check(options.MaxUploadBytes is >= 1024 and <= 64 * 1024 * 1024, $"{s}:MaxUploadBytes", options.MaxUploadBytes, "1024 to 67108864");
         errors.Check(options.MaxUploadImages is >= 1 and <= 64, $"{s}:MaxUploadImages", options.MaxUploadImages, "1 to 64");
-        errors.Check(options.MaxImagePixels is >= 256 and <= 4096 * 4096, $"{s}:MaxImagePixels", options.MaxImagePixels, "256 to 16777216 (4096x4096)");
+        errors.Check(options.MaxSearchPixels is >= 256 and <= 4096 * 4096, $"{s}:MaxSearchPixels", options.MaxSearchPixels, "256 to 16777216 (4096x4096)");
         errors.Check(options.MaxConcurrentSearches is >= 1 and <= 64, $"{s}:MaxConcurrentSearches", options.MaxConcurrentSearches, "1 to 64");
         return errors.ToResult();
     }

@@ -255,10 +255,10 @@ internal static class ApiEndpoints
             return Error(StatusCodes.Status400BadRequest, "no image was sent");
         }
 
-        var crops = new List<Crop>();
+        List<Crop> crops;
         try
         {
-            crops.AddRange(images.Select(i => ImageUpload.Decode(i.Data, i.Name, service.Http.MaxImagePixels)));
+            crops = ImageUpload.DecodeAll(images, service.Http.MaxSearchPixels);
         }
         catch (BadImageException e)
         {

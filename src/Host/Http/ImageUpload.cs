@@ -44,6 +44,30 @@ internal static class ImageUpload
         };
     }
 
+    /// <summary>
+    /// Checks every image's declared size, and their sum against <paramref name="maxPixels"/>, before any is decoded;
+    /// then decodes them one by one. A search thus decodes at most <paramref name="maxPixels"/> pixels however many images it sends.
+    /// </summary>
+    /// <exception cref="BadImageException">An image is no JPEG or PNG, damaged, or of a size not taken; or all are too many pixels together.</exception>
+    public static List<Crop> DecodeAll(IReadOnlyList<(string Name, byte[] Data)> images, int maxPixels)
+    {
+        long total = 0;
+        foreach (var (name, data) in images)
+        {
+            var (width, height) = ReadSize(data, name);
+            CheckSize(name, width, height, maxPixels);
+            total += (long)width * height;
+        }
+
+        if (total > maxPixels)
+        {
+            throw new BadImageException(
+                $"the {images.Count} images are {total} pixels together: at most {maxPixels} are decoded for one search (Http:MaxSearchPixels); send fewer or smaller crops");
+        }
+
+        return [.. images.Select(i => Decode(i.Data, i.Name, maxPixels))];
+    }
+
     /// <summary>Checks the declared size against the limits, then decodes.</summary>
     /// <exception cref="BadImageException">Not a JPEG or PNG, too small or too large (before decoding), or damaged.</exception>
     public static Crop Decode(byte[] data, string name, int maxPixels)
@@ -71,8 +95,8 @@ internal static class ImageUpload
         if (width > MaxSide || height > MaxSide || width * height > maxPixels)
         {
             throw new BadImageException(
-                $"'{name}' is {width}x{height} = {width * height} pixels: at most {maxPixels} pixels (Http:MaxImagePixels) and {MaxSide} " +
-                "per side are decoded; send a crop of the person");
+                $"'{name}' is {width}x{height} = {width * height} pixels: at most {maxPixels} pixels are decoded for one search (Http:MaxSearchPixels), " +
+                $"{MaxSide} per side; send a crop of the person");
         }
     }
 
