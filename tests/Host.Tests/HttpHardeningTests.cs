@@ -332,6 +332,11 @@ public sealed partial class HttpHardeningTests
         Assert.That(Responses("/api/search", "post"), Is.SupersetOf(new[] { "200", "401", "413", "422", "429" }));
         Assert.That(Responses("/healthz", "get"), Does.Not.Contain("401"));
         Assert.That(json.RootElement.GetProperty("components").GetProperty("schemas").TryGetProperty("SightingDto", out _), Is.True);
+        string[] Parameters(string path, string method) =>
+            [.. paths.GetProperty(path).GetProperty(method).GetProperty("parameters").EnumerateArray().Select(p => p.GetProperty("name").GetString()!)];
+        Assert.That(Parameters("/api/sightings", "get"), Is.EquivalentTo(new[] { "camera", "from", "to", "limit" }));
+        Assert.That(Parameters("/api/sightings/{id}/where-else", "get"), Is.EquivalentTo(new[] { "id", "k", "cameras", "from", "to", "minScore" }));
+        Assert.That(Parameters("/api/search", "post"), Is.EquivalentTo(new[] { "k", "cameras", "from", "to", "minScore" }));
     }
 
     private static IEnumerable<HttpContent?> Bodies(string method)

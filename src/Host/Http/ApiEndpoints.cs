@@ -1,8 +1,10 @@
+using System.ComponentModel;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using ReId.Host.Pipeline;
 
@@ -26,6 +28,14 @@ internal sealed record CameraDto(string Id, string State, string Url, double Fps
 internal sealed record IdentityDto(string Id, IReadOnlyList<string> Sightings, IReadOnlyList<string> Cameras, DateTimeOffset FirstSeen, DateTimeOffset LastSeen);
 
 internal sealed record FeedbackRequest(string? A, string? B, string? Decision);
+
+/// <summary>The query of where-else and search by image; strings, so that a bad value gets this API's own message.</summary>
+internal sealed record WhereElseParameters(
+    [property: FromQuery(Name = "k"), Description("most matches, 1 to 1000")] string? K,
+    [property: FromQuery(Name = "cameras"), Description("camera ids, comma-separated; default every other camera")] string? Cameras,
+    [property: FromQuery(Name = "from"), Description("ISO 8601 time, e.g. 2026-01-31T12:00:00Z")] string? From,
+    [property: FromQuery(Name = "to"), Description("ISO 8601 time, not before from")] string? To,
+    [property: FromQuery(Name = "minScore"), Description("lowest similarity, -1 to 1")] string? MinScore);
 
 internal sealed record FeedbackResult(string Recorded, IdentityDto? Identity);
 
@@ -60,16 +70,17 @@ internal static class ApiEndpoints
             service.Metrics.DetectedFrames.GetValueOrDefault(c.CameraId), service.Metrics.Sightings.GetValueOrDefault(c.CameraId),
             c.LastError)).ToList())).Requires(Access.Viewer);
 
-        app.MapGet("/api/sightings", async (HttpRequest request, CancellationToken ct) =>
+        app.MapGet("/api/sightings", async (
+            [Description("camera id")] string? camera, [Description("ISO 8601 time")] string? from, [Description("ISO 8601 time, not before from")] string? to,
+            [Description("1 to 1000, default 100")] string? limit, CancellationToken ct) =>
         {
-            var q = request.Query;
-            if (!TryCamera(q["camera"], out var camera, out var bad) || !TryTime(q, "from", out var from, out bad) ||
-                !TryTime(q, "to", out var to, out bad) || !TryWindow(from, to, out bad) || !TryInt(q, "limit", 100, 1, 1000, out var limit, out bad))
+            if (!TryCamera(camera, out var cameraId, out var bad) || !TryTime(from, "from", out var fromTime, out bad) ||
+                !TryTime(to, "to", out var toTime, out bad) || !TryWindow(fromTime, toTime, out bad) || !TryInt(limit, "limit", 100, 1, 1000, out var most, out bad))
             {
                 return bad!;
             }
 
-            var list = await service.Store.ListAsync(new SightingQuery(camera, from, to, limit), ct).ConfigureAwait(false);
+            var list = await service.Store.ListAsync(new SightingQuery(cameraId, fromTime, toTime, most), ct).ConfigureAwait(false);
             return Results.Json(list.Select(s => SightingDto.From(s)).ToList());
         }).Produces<List<SightingDto>>().ProducesProblem(StatusCodes.Status400BadRequest).Requires(Access.Viewer);
 
@@ -96,9 +107,9 @@ internal static class ApiEndpoints
         }).Produces(StatusCodes.Status200OK, contentType: "image/jpeg").ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound).Requires(Access.Viewer);
 
-        app.MapGet("/api/sightings/{id}/where-else", async (string id, HttpRequest request, CancellationToken ct) =>
+        app.MapGet("/api/sightings/{id}/where-else", async (string id, [AsParameters] WhereElseParameters parameters, CancellationToken ct) =>
         {
-            if (!ValidId(ref id, out var bad) || !TryWhereElse(request.Query, service, out var query, out bad))
+            if (!ValidId(ref id, out var bad) || !TryWhereElse(parameters, service, out var query, out bad))
             {
                 return bad;
             }
@@ -125,14 +136,14 @@ internal static class ApiEndpoints
         }).Produces<IdentityDto>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .Requires(Access.Viewer);
 
-        app.MapGet("/api/identities", async (HttpRequest request, CancellationToken ct) =>
+        app.MapGet("/api/identities", async ([Description("1 to 1000, default 100")] string? limit, CancellationToken ct) =>
         {
-            if (!TryInt(request.Query, "limit", 100, 1, 1000, out var limit, out var bad))
+            if (!TryInt(limit, "limit", 100, 1, 1000, out var most, out var bad))
             {
                 return bad!;
             }
 
-            var list = await service.Store.IdentitiesAsync(limit, ct).ConfigureAwait(false);
+            var list = await service.Store.IdentitiesAsync(most, ct).ConfigureAwait(false);
             return Results.Json(list.Select(ToDto).ToList());
         }).Produces<List<IdentityDto>>().ProducesProblem(StatusCodes.Status400BadRequest).Requires(Access.Viewer);
 
@@ -189,16 +200,17 @@ internal static class ApiEndpoints
         }).Accepts<FeedbackRequest>("application/json").Produces<FeedbackResult>().ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status415UnsupportedMediaType).Requires(Access.Operator);
 
-        app.MapPost("/api/search", (HttpRequest request, CancellationToken ct) => SearchByImagesAsync(request, service, ct))
+        app.MapPost("/api/search", (HttpRequest request, [AsParameters] WhereElseParameters parameters, CancellationToken ct) =>
+                SearchByImagesAsync(request, parameters, service, ct))
             .Accepts<IFormFileCollection>("multipart/form-data", "image/jpeg", "image/png").Produces<List<SightingDto>>()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status429TooManyRequests).Requires(Access.Viewer).RequireRateLimiting(WebServer.SearchLimiter);
     }
 
-    private static async Task<IResult> SearchByImagesAsync(HttpRequest request, ServiceContext service, CancellationToken ct)
+    private static async Task<IResult> SearchByImagesAsync(HttpRequest request, WhereElseParameters parameters, ServiceContext service, CancellationToken ct)
     {
-        if (!TryWhereElse(request.Query, service, out var query, out var bad))
+        if (!TryWhereElse(parameters, service, out var query, out var bad))
         {
             return bad;
         }
@@ -316,11 +328,10 @@ internal static class ApiEndpoints
         return true;
     }
 
-    private static bool TryTime(IQueryCollection q, string name, out DateTimeOffset? time, out IResult? bad)
+    private static bool TryTime(string? value, string name, out DateTimeOffset? time, out IResult? bad)
     {
         time = null;
         bad = null;
-        var value = q[name].ToString();
         if (string.IsNullOrEmpty(value))
         {
             return true;
@@ -342,11 +353,10 @@ internal static class ApiEndpoints
         return bad is null;
     }
 
-    private static bool TryInt(IQueryCollection q, string name, int fallback, int min, int max, out int result, out IResult? bad)
+    private static bool TryInt(string? value, string name, int fallback, int min, int max, out int result, out IResult? bad)
     {
         bad = null;
         result = fallback;
-        var value = q[name].ToString();
         if (string.IsNullOrEmpty(value))
         {
             return true;
@@ -361,19 +371,19 @@ internal static class ApiEndpoints
         return false;
     }
 
-    private static bool TryWhereElse(IQueryCollection q, ServiceContext service, out WhereElseQuery? query, out IResult bad)
+    private static bool TryWhereElse(WhereElseParameters q, ServiceContext service, out WhereElseQuery? query, out IResult bad)
     {
         query = null;
         bad = Results.Empty;
-        if (!TryInt(q, "k", service.WhereElse.K, 1, 1000, out var k, out var b) ||
-            !TryTime(q, "from", out var from, out b) || !TryTime(q, "to", out var to, out b) || !TryWindow(from, to, out b))
+        if (!TryInt(q.K, "k", service.WhereElse.K, 1, 1000, out var k, out var b) ||
+            !TryTime(q.From, "from", out var from, out b) || !TryTime(q.To, "to", out var to, out b) || !TryWindow(from, to, out b))
         {
             bad = b!;
             return false;
         }
 
         var minScore = service.WhereElse.MinSimilarity;
-        var ms = q["minScore"].ToString();
+        var ms = q.MinScore;
         if (!string.IsNullOrEmpty(ms) &&
             (!float.TryParse(ms, NumberStyles.Float, CultureInfo.InvariantCulture, out minScore) || minScore is < -1 or > 1 || float.IsNaN(minScore)))
         {
@@ -382,7 +392,7 @@ internal static class ApiEndpoints
         }
 
         List<string>? cameras = null;
-        var cs = q["cameras"].ToString();
+        var cs = q.Cameras;
         if (!string.IsNullOrEmpty(cs))
         {
             cameras = [.. cs.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
