@@ -1,9 +1,11 @@
 using System.ComponentModel;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using ReId.Host.Pipeline;
@@ -70,7 +72,7 @@ internal static class ApiEndpoints
             service.Metrics.DetectedFrames.GetValueOrDefault(c.CameraId), service.Metrics.Sightings.GetValueOrDefault(c.CameraId),
             c.LastError)).ToList())).Requires(Access.Viewer);
 
-        app.MapGet("/api/sightings", async (
+        app.MapGet("/api/sightings", async Task<Results<Ok<List<SightingDto>>, ProblemHttpResult>> (
             [Description("camera id")] string? camera, [Description("ISO 8601 time")] string? from, [Description("ISO 8601 time, not before from")] string? to,
             [Description("1 to 1000, default 100")] string? limit, CancellationToken ct) =>
         {
@@ -81,10 +83,10 @@ internal static class ApiEndpoints
             }
 
             var list = await service.Store.ListAsync(new SightingQuery(cameraId, fromTime, toTime, most), ct).ConfigureAwait(false);
-            return Results.Json(list.Select(s => SightingDto.From(s)).ToList());
-        }).Produces<List<SightingDto>>().ProducesProblem(StatusCodes.Status400BadRequest).Requires(Access.Viewer);
+            return TypedResults.Ok(list.Select(s => SightingDto.From(s)).ToList());
+        }).ProducesProblem(StatusCodes.Status400BadRequest).Requires(Access.Viewer);
 
-        app.MapGet("/api/sightings/{id}", async (string id, CancellationToken ct) =>
+        app.MapGet("/api/sightings/{id}", async Task<Results<Ok<SightingDto>, ProblemHttpResult>> (string id, CancellationToken ct) =>
         {
             if (!ValidId(ref id, out var bad))
             {
@@ -92,10 +94,10 @@ internal static class ApiEndpoints
             }
 
             var s = await service.Store.GetAsync(id, ct).ConfigureAwait(false);
-            return s is null ? NotFound(id) : Results.Json(SightingDto.From(s));
-        }).Produces<SightingDto>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).Requires(Access.Viewer);
+            return s is null ? NotFound(id) : TypedResults.Ok(SightingDto.From(s));
+        }).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).Requires(Access.Viewer);
 
-        app.MapGet("/api/sightings/{id}/thumbnail", async (string id, CancellationToken ct) =>
+        app.MapGet("/api/sightings/{id}/thumbnail", async Task<Results<FileContentHttpResult, ProblemHttpResult>> (string id, CancellationToken ct) =>
         {
             if (!ValidId(ref id, out var bad))
             {
@@ -103,11 +105,11 @@ internal static class ApiEndpoints
             }
 
             var jpeg = await service.Store.GetThumbnailAsync(id, ct).ConfigureAwait(false);
-            return jpeg is null ? NotFound(id) : Results.Bytes(jpeg, "image/jpeg");
+            return jpeg is null ? NotFound(id) : TypedResults.File(jpeg, "image/jpeg");
         }).Produces(StatusCodes.Status200OK, contentType: "image/jpeg").ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound).Requires(Access.Viewer);
 
-        app.MapGet("/api/sightings/{id}/where-else", async (string id, [AsParameters] WhereElseParameters parameters, CancellationToken ct) =>
+        app.MapGet("/api/sightings/{id}/where-else", async Task<Results<Ok<List<SightingDto>>, ProblemHttpResult>> (string id, [AsParameters] WhereElseParameters parameters, CancellationToken ct) =>
         {
             if (!ValidId(ref id, out var bad) || !TryWhereElse(parameters, service, out var query, out bad))
             {
@@ -120,11 +122,11 @@ internal static class ApiEndpoints
             }
 
             var hits = await service.Store.WhereElseAsync(id, query!, ct).ConfigureAwait(false);
-            return Results.Json(hits.Select(h => SightingDto.From(h.Sighting, h.Score)).ToList());
-        }).Produces<List<SightingDto>>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            return TypedResults.Ok(hits.Select(h => SightingDto.From(h.Sighting, h.Score)).ToList());
+        }).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .Requires(Access.Viewer);
 
-        app.MapGet("/api/sightings/{id}/identity", async (string id, CancellationToken ct) =>
+        app.MapGet("/api/sightings/{id}/identity", async Task<Results<Ok<IdentityDto>, ProblemHttpResult>> (string id, CancellationToken ct) =>
         {
             if (!ValidId(ref id, out var bad))
             {
@@ -132,11 +134,11 @@ internal static class ApiEndpoints
             }
 
             var identity = await service.Store.IdentityOfAsync(id, ct).ConfigureAwait(false);
-            return identity is null ? Error(StatusCodes.Status404NotFound, $"sighting {id} belongs to no identity yet") : Results.Json(ToDto(identity));
-        }).Produces<IdentityDto>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            return identity is null ? Error(StatusCodes.Status404NotFound, $"sighting {id} belongs to no identity yet") : TypedResults.Ok(ToDto(identity));
+        }).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .Requires(Access.Viewer);
 
-        app.MapGet("/api/identities", async ([Description("1 to 1000, default 100")] string? limit, CancellationToken ct) =>
+        app.MapGet("/api/identities", async Task<Results<Ok<List<IdentityDto>>, ProblemHttpResult>> ([Description("1 to 1000, default 100")] string? limit, CancellationToken ct) =>
         {
             if (!TryInt(limit, "limit", 100, 1, 1000, out var most, out var bad))
             {
@@ -144,10 +146,10 @@ internal static class ApiEndpoints
             }
 
             var list = await service.Store.IdentitiesAsync(most, ct).ConfigureAwait(false);
-            return Results.Json(list.Select(ToDto).ToList());
-        }).Produces<List<IdentityDto>>().ProducesProblem(StatusCodes.Status400BadRequest).Requires(Access.Viewer);
+            return TypedResults.Ok(list.Select(ToDto).ToList());
+        }).ProducesProblem(StatusCodes.Status400BadRequest).Requires(Access.Viewer);
 
-        app.MapPost("/api/feedback", async (HttpRequest request, CancellationToken ct) =>
+        app.MapPost("/api/feedback", async Task<Results<Ok<FeedbackResult>, ProblemHttpResult>> (HttpRequest request, CancellationToken ct) =>
         {
             if (!request.HasJsonContentType())
             {
@@ -196,19 +198,19 @@ internal static class ApiEndpoints
 
             await service.Store.FeedbackAsync(a, b, body.Decision == "confirm", ct).ConfigureAwait(false);
             var identity = await service.Store.IdentityOfAsync(a, ct).ConfigureAwait(false);
-            return Results.Json(new FeedbackResult(body.Decision, identity is null ? null : ToDto(identity)));
-        }).Accepts<FeedbackRequest>("application/json").Produces<FeedbackResult>().ProducesProblem(StatusCodes.Status400BadRequest)
+            return TypedResults.Ok(new FeedbackResult(body.Decision, identity is null ? null : ToDto(identity)));
+        }).Accepts<FeedbackRequest>("application/json").ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status415UnsupportedMediaType).Requires(Access.Operator);
 
         app.MapPost("/api/search", (HttpRequest request, [AsParameters] WhereElseParameters parameters, CancellationToken ct) =>
                 SearchByImagesAsync(request, parameters, service, ct))
-            .Accepts<IFormFileCollection>("multipart/form-data", "image/jpeg", "image/png").Produces<List<SightingDto>>()
+            .Accepts<IFormFileCollection>("multipart/form-data", "image/jpeg", "image/png")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status429TooManyRequests).Requires(Access.Viewer).RequireRateLimiting(WebServer.SearchLimiter);
     }
 
-    private static async Task<IResult> SearchByImagesAsync(HttpRequest request, WhereElseParameters parameters, ServiceContext service, CancellationToken ct)
+    private static async Task<Results<Ok<List<SightingDto>>, ProblemHttpResult>> SearchByImagesAsync(HttpRequest request, WhereElseParameters parameters, ServiceContext service, CancellationToken ct)
     {
         if (!TryWhereElse(parameters, service, out var query, out var bad))
         {
@@ -286,23 +288,23 @@ internal static class ApiEndpoints
         }
 
         var hits = await service.Store.SearchAsync(embedding, version, query!, ct).ConfigureAwait(false);
-        return Results.Json(hits.Select(h => SightingDto.From(h.Sighting, h.Score)).ToList());
+        return TypedResults.Ok(hits.Select(h => SightingDto.From(h.Sighting, h.Score)).ToList());
     }
 
     private static IdentityDto ToDto(IdentityRecord i) => new(i.Id, i.SightingIds, i.Cameras, i.FirstSeen, i.LastSeen);
 
-    internal static IResult Error(int status, string detail) => TypedResults.Problem(detail: detail, statusCode: status);
+    internal static ProblemHttpResult Error(int status, string detail) => TypedResults.Problem(detail: detail, statusCode: status);
 
-    private static IResult NotFound(string id) => Error(StatusCodes.Status404NotFound, $"no sighting {id} is stored");
+    private static ProblemHttpResult NotFound(string id) => Error(StatusCodes.Status404NotFound, $"no sighting {id} is stored");
 
     /// <summary>Sighting ids are GUIDs, taken in any of .NET's written forms and turned into the stored one
     /// (lower case with dashes); anything else is refused before it reaches the store.</summary>
-    internal static bool ValidId(ref string id, out IResult bad, string name = "id")
+    internal static bool ValidId(ref string id, [NotNullWhen(false)] out ProblemHttpResult? bad, string name = "id")
     {
         if (id.Length <= 38 && Guid.TryParse(id, out var guid))
         {
             id = guid.ToString("D");
-            bad = Results.Empty;
+            bad = null;
             return true;
         }
 
@@ -315,7 +317,7 @@ internal static class ApiEndpoints
     internal static bool ValidCamera(string s) =>
         s.Length is > 0 and <= 64 && s.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_' or '.');
 
-    private static bool TryCamera(string? value, out string? camera, out IResult? bad)
+    private static bool TryCamera(string? value, out string? camera, [NotNullWhen(false)] out ProblemHttpResult? bad)
     {
         camera = string.IsNullOrEmpty(value) ? null : value;
         bad = null;
@@ -328,7 +330,7 @@ internal static class ApiEndpoints
         return true;
     }
 
-    private static bool TryTime(string? value, string name, out DateTimeOffset? time, out IResult? bad)
+    private static bool TryTime(string? value, string name, out DateTimeOffset? time, [NotNullWhen(false)] out ProblemHttpResult? bad)
     {
         time = null;
         bad = null;
@@ -347,13 +349,13 @@ internal static class ApiEndpoints
         return false;
     }
 
-    private static bool TryWindow(DateTimeOffset? from, DateTimeOffset? to, out IResult? bad)
+    private static bool TryWindow(DateTimeOffset? from, DateTimeOffset? to, [NotNullWhen(false)] out ProblemHttpResult? bad)
     {
         bad = from > to ? Error(StatusCodes.Status400BadRequest, $"from {from:O} is after to {to:O}: give from <= to") : null;
         return bad is null;
     }
 
-    private static bool TryInt(string? value, string name, int fallback, int min, int max, out int result, out IResult? bad)
+    private static bool TryInt(string? value, string name, int fallback, int min, int max, out int result, [NotNullWhen(false)] out ProblemHttpResult? bad)
     {
         bad = null;
         result = fallback;
@@ -371,10 +373,11 @@ internal static class ApiEndpoints
         return false;
     }
 
-    private static bool TryWhereElse(WhereElseParameters q, ServiceContext service, out WhereElseQuery? query, out IResult bad)
+    private static bool TryWhereElse(
+        WhereElseParameters q, ServiceContext service, [NotNullWhen(true)] out WhereElseQuery? query, [NotNullWhen(false)] out ProblemHttpResult? bad)
     {
         query = null;
-        bad = Results.Empty;
+        bad = null;
         if (!TryInt(q.K, "k", service.WhereElse.K, 1, 1000, out var k, out var b) ||
             !TryTime(q.From, "from", out var from, out b) || !TryTime(q.To, "to", out var to, out b) || !TryWindow(from, to, out b))
         {
