@@ -72,7 +72,6 @@ public sealed record SearchOptions
             return QdrantSightingStore.Connect(Qdrant, timeProvider, loggerFactory);
         }
 
-        System.IO.Directory.CreateDirectory(Directory);
         return EmbeddedSightingStore.Open(Directory, loggerFactory?.CreateLogger<EmbeddedSightingStore>());
     }
 }

@@ -23,7 +23,7 @@ internal sealed class SightingDatabase : IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        RefuseReadOnly(full);
         _connection = new SqliteConnection(new SqliteConnectionStringBuilder
         {
             DataSource = full,
@@ -85,6 +85,37 @@ internal sealed class SightingDatabase : IDisposable
     }
 
     public string FilePath { get; }
+
+    /// <summary>
+    /// SQLite would open a store it cannot write read-only without a word and fail at the first sighting (WAL also
+    /// needs to create files beside it): find out at open, with the folder named.
+    /// </summary>
+    /// <exception cref="SightingStoreException">The folder or the file cannot be written.</exception>
+    private static void RefuseReadOnly(string file)
+    {
+        var folder = Path.GetDirectoryName(file)!;
+        var probe = Path.Combine(folder, $".write-test-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        try
+        {
+            Directory.CreateDirectory(folder);
+            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))
+            {
+            }
+
+            if (File.Exists(file))
+            {
+                using (new FileStream(file, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite))
+                {
+                }
+            }
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            throw new SightingStoreException(
+                $"The sighting store {file} cannot be written ({e.Message}): the store needs a folder it can write " +
+                "(Search:Directory, or the folder of Search:Qdrant:SideStorePath); make it writable or choose another.", e);
+        }
+    }
 
     public static long ToMs(DateTimeOffset t) => t.ToUnixTimeMilliseconds();
 

@@ -138,7 +138,7 @@ public sealed class PipelineTests
     }
 
     /// <summary>Ends a track every <c>every</c> frames.</summary>
-    private sealed class ChunkTracker(string camera, int every) : ITracker
+    private sealed class ChunkTracker(string camera, int every, int thumbnailBytes = 4) : ITracker
     {
         private readonly List<TrackletSample> _samples = [];
         private long _track;
@@ -158,7 +158,9 @@ public sealed class PipelineTests
                 return [];
             }
 
-            var t = new Tracklet(camera, ++_track, _samples[0].Time, _samples[^1].Time, [.. _samples], [0xFF, 0xD8, 0xFF, 0xD9],
+            var thumbnail = new byte[thumbnailBytes];
+            thumbnail[0] = 0xFF;
+            var t = new Tracklet(camera, ++_track, _samples[0].Time, _samples[^1].Time, [.. _samples], thumbnail,
                 new TrackletQuality(_samples.Count, 0, 0.9f, 100, 0, 2), IsFinal: true);
             _samples.Clear();
             return [t];
@@ -330,6 +332,96 @@ public sealed class PipelineTests
         Assert.That(async () => await run.WaitAsync(TimeSpan.FromSeconds(30)), Throws.InstanceOf<OperationCanceledException>());
         await camera.DisposeAsync();
         Assert.That(counter.Live, Is.Zero);
+    }
+
+    [Test]
+    public async Task RunAsync_DiskFullThenFreed_KeepsAnsweringHoldsAndDropsCountedAndResumesWriting()
+    {
+        var (disk, whyNot) = SmallDisk.TryMount(8);
+        Assume.That(disk, Is.Not.Null, whyNot);
+        using var _ = disk;
+        var embedder = new EmbedderSlot(new MeanColourEmbedder());
+        await using var repository = new SearchRepository(EmbeddedSightingStore.Open(Path.Combine(disk!.Path, "store")), new SearchOptions(), () => embedder.ModelVersion);
+        var counter = new Counter();
+        var log = new ListLogger();
+        var camera = new FileCamera("a", 0, counter, endless: true);
+        var settings = new PipelineOptions
+        {
+            DetectionFpsPerCamera = 10, DetectionQueueCapacity = 256, TrackingQueueCapacity = 256, StoreQueueCapacity = 4,
+            StoreRetryInitialDelay = TimeSpan.FromMilliseconds(20), StoreRetryMaxDelay = TimeSpan.FromMilliseconds(100),
+        };
+        var pipeline = new ReidPipeline([camera], new OnePersonDetector(), id => new ChunkTracker(id, 10, thumbnailBytes: 64 * 1024), embedder, repository, settings,
+            log);
+        using var cts = new CancellationTokenSource();
+        var run = pipeline.RunAsync(cts.Token);
+
+        async Task Until(Func<bool> condition, string what)
+        {
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (!condition() && !run.IsCompleted && waited.Elapsed < TimeSpan.FromSeconds(60))
+            {
+                await Task.Delay(10);
+            }
+
+            Assert.That(condition(), Is.True, what);
+        }
+
+        // Thumbnails of 64 KB: every sighting needs the database to grow, which a full disk refuses (smaller ones may
+        // still fit into pages SQLite already has).
+        await Until(() => pipeline.Metrics.Sightings.GetValueOrDefault("a") >= 3, "sightings are stored");
+        disk.Fill();
+        await Until(() => pipeline.StoreWriter.Fault is not null, "the full disk is noticed");
+
+        Assert.That(pipeline.StoreWriter.Fault!.Error, Does.Contain("full").IgnoreCase);
+        var stored = await repository.CountAsync();
+        var listed = await repository.ListAsync(new ReId.Host.Pipeline.SightingQuery(null, null, null, 1000));
+        Assert.That(listed, Has.Count.EqualTo(stored), "queries are answered on what is stored");
+        var dropped = pipeline.Metrics.Store.Dropped;
+        await Until(() => pipeline.Metrics.Store.QueueDepth() == 4, "the newest are held, up to the store queue's capacity");
+        await Until(() => pipeline.Metrics.Store.Dropped > dropped, "beyond it the oldest are dropped, counted");
+        Assert.That(pipeline.Metrics.Store.QueueDepth(), Is.EqualTo(4));
+        Assert.That(log.Lines, Has.Some.Contains("the store cannot write: SQLite Error 13"));
+        Assert.That(await repository.CountAsync(), Is.EqualTo(stored), "nothing is written meanwhile");
+        Assert.That(run.IsCompleted, Is.False, "the pipeline goes on");
+
+        disk.Free();
+        await Until(() => pipeline.StoreWriter.Fault is null, "writing resumes by itself");
+        await Until(() => repository.CountAsync().Result > stored + 2, "new sightings are stored again");
+
+        await cts.CancelAsync();
+        Assert.That(async () => await run.WaitAsync(TimeSpan.FromSeconds(30)), Throws.InstanceOf<OperationCanceledException>());
+        await camera.DisposeAsync();
+        await embedder.DisposeAsync();
+    }
+
+    [Test]
+    public async Task StageQueue_DropOldestWithTheReaderBusy_HoldsTheNewestUpToItsCapacity()
+    {
+        var metrics = new StageMetrics("test");
+        var queue = new StageQueue<int>(4, dropOldest: true, metrics);
+        var taken = new TaskCompletionSource<int>();
+        var release = new TaskCompletionSource();
+        var reader = Task.Run(async () =>
+        {
+            await foreach (var i in queue.Reader.ReadAllAsync())
+            {
+                taken.TrySetResult(i);
+                await release.Task;
+            }
+        });
+        await queue.WriteAsync(0);
+        Assert.That(await taken.Task.WaitAsync(TimeSpan.FromSeconds(10)), Is.Zero);
+        for (var i = 1; i <= 20; i++)
+        {
+            await queue.WriteAsync(i);
+            await Task.Yield();
+        }
+
+        Assert.That(queue.Count, Is.EqualTo(4));
+        Assert.That(metrics.Dropped, Is.EqualTo(16));
+        queue.Complete();
+        release.SetResult();
+        await reader.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
     [Test]

@@ -33,6 +33,16 @@ public sealed class PipelineOptions
     /// <summary>Finished tracklets waiting for the encoder (the trackers wait when it is full: none is dropped).</summary>
     public int EncoderQueueCapacity { get; set; } = 64;
 
+    /// <summary>Embedded sightings waiting for the store (each holds its crops, about 0.8 MB): while the store cannot
+    /// write they are held here, and beyond this the oldest is dropped (counted; lossless runs wait instead).</summary>
+    public int StoreQueueCapacity { get; set; } = 128;
+
+    /// <summary>First wait before a failed store write is tried again; it doubles per failure up to <see cref="StoreRetryMaxDelay"/>.</summary>
+    public TimeSpan StoreRetryInitialDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Longest wait between two tries of a failed store write.</summary>
+    public TimeSpan StoreRetryMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>A stage that fails is restarted this many times, then the pipeline stops.</summary>
     public int MaxRestarts { get; set; } = 3;
 
@@ -55,6 +65,11 @@ internal sealed class PipelineOptionsValidator : IValidateOptions<PipelineOption
         errors.Check(options.TrackingQueueCapacity is >= 1 and <= 1024, $"{s}:TrackingQueueCapacity", options.TrackingQueueCapacity, "1 to 1024");
         errors.Check(options.EncoderBatchSize is >= 1 and <= 1024, $"{s}:EncoderBatchSize", options.EncoderBatchSize, "1 to 1024");
         errors.Check(options.EncoderQueueCapacity is >= 1 and <= 4096, $"{s}:EncoderQueueCapacity", options.EncoderQueueCapacity, "1 to 4096");
+        errors.Check(options.StoreQueueCapacity is >= 1 and <= 65536, $"{s}:StoreQueueCapacity", options.StoreQueueCapacity, "1 to 65536");
+        errors.Check(options.StoreRetryInitialDelay >= TimeSpan.FromMilliseconds(10) && options.StoreRetryInitialDelay <= TimeSpan.FromMinutes(10),
+            $"{s}:StoreRetryInitialDelay", options.StoreRetryInitialDelay, "00:00:00.010 to 00:10:00");
+        errors.Check(options.StoreRetryMaxDelay >= options.StoreRetryInitialDelay && options.StoreRetryMaxDelay <= TimeSpan.FromHours(1),
+            $"{s}:StoreRetryMaxDelay", options.StoreRetryMaxDelay, "from Pipeline:StoreRetryInitialDelay to 01:00:00");
         errors.Check(options.MaxRestarts is >= 0 and <= 100, $"{s}:MaxRestarts", options.MaxRestarts, "0 to 100");
         errors.Check(options.ShutdownTimeout >= TimeSpan.FromSeconds(1) && options.ShutdownTimeout <= TimeSpan.FromMinutes(10),
             $"{s}:ShutdownTimeout", options.ShutdownTimeout, "00:00:01 to 00:10:00");

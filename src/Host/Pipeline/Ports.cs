@@ -21,13 +21,31 @@ internal sealed record IdentityRecord(string Id, IReadOnlyList<string> SightingI
 
 internal sealed record NewSighting(Tracklet Tracklet, float[] Embedding, string ModelVersion);
 
+/// <summary>
+/// A sighting on its way to the store. Its id is chosen once and the steps already done (stored, crops kept,
+/// linked) are remembered, so a write retried after a store fault neither stores it twice nor skips a step.
+/// </summary>
+internal sealed class PendingSighting(NewSighting sighting, Guid id)
+{
+    public NewSighting Sighting { get; } = sighting;
+    public Guid Id { get; } = id;
+
+    /// <summary>Steps of <see cref="ISightingRepository.WriteAsync"/> done so far (the repository's business).</summary>
+    internal int StepsDone { get; set; }
+}
+
 /// <summary>The sighting store as the service uses it.</summary>
 internal interface ISightingRepository : IAsyncDisposable
 {
     /// <summary>Floats in each stored embedding (checked against the encoder's at start and at a model reload).</summary>
     int Dimension => Embedding.Dimension;
 
+    /// <summary>Stores a new sighting at once (<see cref="Prepare"/> then <see cref="WriteAsync"/>); returns its id.</summary>
     Task<string> AddAsync(NewSighting sighting, CancellationToken cancellationToken = default);
+    /// <summary>Gives a new sighting its id, before it is written.</summary>
+    PendingSighting Prepare(NewSighting sighting);
+    /// <summary>Writes what is not written yet of a prepared sighting; may be called again after it failed.</summary>
+    Task WriteAsync(PendingSighting sighting, CancellationToken cancellationToken = default);
     Task<SightingRecord?> GetAsync(string id, CancellationToken cancellationToken = default);
     Task<byte[]?> GetThumbnailAsync(string id, CancellationToken cancellationToken = default);
     Task<IReadOnlyList<SightingRecord>> ListAsync(SightingQuery query, CancellationToken cancellationToken = default);

@@ -47,9 +47,13 @@ internal sealed partial class ReidPipeline
         _lossless = lossless;
         _logger = logger;
         _time = time ?? TimeProvider.System;
+        StoreWriter = new StoreWriter(store, Metrics.Store, settings.StoreRetryInitialDelay, settings.StoreRetryMaxDelay, logger, _time);
     }
 
     public PipelineMetrics Metrics { get; } = new();
+
+    /// <summary>The store stage: whether the store writes now (<see cref="StoreWriter.Fault"/>).</summary>
+    public StoreWriter StoreWriter { get; }
 
     public IReadOnlyList<ICameraSource> Cameras => _cameras;
 
@@ -65,6 +69,8 @@ internal sealed partial class ReidPipeline
     }
 
     private sealed record Finished(Tracklet Tracklet, long Arrived);
+
+    private sealed record Embedded(PendingSighting Sighting, long Arrived);
 
     public async Task RunAsync(CancellationToken cancellationToken = default)
     {
@@ -84,6 +90,8 @@ internal sealed partial class ReidPipeline
             c => c.Id, _ => new StageQueue<Detected>(_settings.TrackingQueueCapacity, dropOldest, Metrics.Tracking), StringComparer.Ordinal);
         Metrics.Tracking.QueueDepth = () => trackQueues.Values.Sum(q => q.Count);
         var encodeQueue = new StageQueue<Finished>(_settings.EncoderQueueCapacity, dropOldest: false, Metrics.Encoder);
+        // Sightings held while the store cannot write: live cameras drop the oldest beyond its capacity (counted).
+        var storeQueue = new StageQueue<Embedded>(_settings.StoreQueueCapacity, dropOldest, Metrics.Store);
 
         Exception? failure = null;
         async Task Guard(Task task)
@@ -121,9 +129,11 @@ internal sealed partial class ReidPipeline
         }).ToList();
         var trackingDone = Task.WhenAll(tracking).ContinueWith(_ => encodeQueue.Complete(), TaskScheduler.Default);
 
-        var encode = Guard(Task.Run(() => Supervise("encoder", Metrics.Encoder, ct => EncodeLoopAsync(encodeQueue, ct), token), CancellationToken.None));
+        var encode = Guard(Task.Run(() => Supervise("encoder", Metrics.Encoder, ct => EncodeLoopAsync(encodeQueue, storeQueue, ct), token), CancellationToken.None)
+            .ContinueWith(t => { storeQueue.Complete(); return t; }, TaskScheduler.Default).Unwrap());
+        var write = Guard(Task.Run(() => Supervise("store", Metrics.Store, ct => StoreLoopAsync(storeQueue, ct), token), CancellationToken.None));
 
-        await Task.WhenAll([.. cameraRuns, .. pumps, pumpsDone, detect, .. tracking, trackingDone, encode]).ConfigureAwait(false);
+        await Task.WhenAll([.. cameraRuns, .. pumps, pumpsDone, detect, .. tracking, trackingDone, encode, write]).ConfigureAwait(false);
 
         detectQueue.DrainAndDispose();
         foreach (var q in trackQueues.Values)
@@ -241,7 +251,7 @@ internal sealed partial class ReidPipeline
     /// </summary>
     private static bool Stored(Tracklet t) => t.IsFinal && t.Samples.Count > 0;
 
-    private async Task EncodeLoopAsync(StageQueue<Finished> input, CancellationToken cancellationToken)
+    private async Task EncodeLoopAsync(StageQueue<Finished> input, StageQueue<Embedded> output, CancellationToken cancellationToken)
     {
         var reader = input.Reader;
         var batch = new List<Finished>(_settings.EncoderBatchSize);
@@ -273,13 +283,22 @@ internal sealed partial class ReidPipeline
                 var embedded = fragments[i].Select(t => (t, embeddings[next++])).ToList();
                 foreach (var (tracklet, embedding) in TrackletFragments.Join(embedded, _stitchMinSimilarity))
                 {
-                    Metrics.Store.CountIn();
-                    await _store.AddAsync(new NewSighting(tracklet, embedding, version), cancellationToken).ConfigureAwait(false);
-                    Metrics.Store.CountOut();
-                    PipelineMetrics.Add(Metrics.Sightings, f.Tracklet.CameraId);
+                    var pending = _store.Prepare(new NewSighting(tracklet, embedding, version));
+                    await output.WriteAsync(new Embedded(pending, f.Arrived), cancellationToken).ConfigureAwait(false);
                 }
+            }
+        }
+    }
 
-                Metrics.FrameToSighting.Record(_time.GetElapsedTime(f.Arrived).TotalMilliseconds);
+    private async Task StoreLoopAsync(StageQueue<Embedded> input, CancellationToken cancellationToken)
+    {
+        await foreach (var e in input.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (await StoreWriter.WriteAsync(e.Sighting, cancellationToken).ConfigureAwait(false))
+            {
+                Metrics.Store.CountOut();
+                PipelineMetrics.Add(Metrics.Sightings, e.Sighting.Sighting.Tracklet.CameraId);
+                Metrics.FrameToSighting.Record(_time.GetElapsedTime(e.Arrived).TotalMilliseconds);
             }
         }
     }

@@ -42,25 +42,46 @@ internal sealed class SearchRepository : ISightingRepository
 
     public async Task<string> AddAsync(NewSighting sighting, CancellationToken cancellationToken = default)
     {
-        var t = sighting.Tracklet;
-        var id = Guid.CreateVersion7(_time.GetUtcNow());
-        await _store.AddAsync(
-            [new Sighting(id, t.CameraId, t.TrackId, t.FirstSeen, t.LastSeen, sighting.ModelVersion, sighting.Embedding,
-                [.. t.Samples.Select(s => new SightingSample(s.Time, s.Box))],
-                t.ThumbnailJpeg.Length > 0 ? t.ThumbnailJpeg : null)],
-            cancellationToken).ConfigureAwait(false);
-        if (_keepCrops)
+        var pending = Prepare(sighting);
+        await WriteAsync(pending, cancellationToken).ConfigureAwait(false);
+        return pending.Id.ToString();
+    }
+
+    public PendingSighting Prepare(NewSighting sighting) => new(sighting, Guid.CreateVersion7(_time.GetUtcNow()));
+
+    public async Task WriteAsync(PendingSighting pending, CancellationToken cancellationToken = default)
+    {
+        // Three steps, each committed on its own: a retry after a failure goes on from the step that failed.
+        var t = pending.Sighting.Tracklet;
+        var id = pending.Id;
+        if (pending.StepsDone == 0)
         {
-            var crops = t.Samples.Where(s => s.Crop is { Width: KeptCrop.Width, Height: KeptCrop.Height })
-                .Select(s => new KeptCrop(s.Time, s.Crop.ToArray())).ToList();
+            await _store.AddAsync(
+                [new Sighting(id, t.CameraId, t.TrackId, t.FirstSeen, t.LastSeen, pending.Sighting.ModelVersion, pending.Sighting.Embedding,
+                    [.. t.Samples.Select(s => new SightingSample(s.Time, s.Box))],
+                    t.ThumbnailJpeg.Length > 0 ? t.ThumbnailJpeg : null)],
+                cancellationToken).ConfigureAwait(false);
+            pending.StepsDone = 1;
+        }
+
+        if (pending.StepsDone == 1)
+        {
+            var crops = _keepCrops
+                ? t.Samples.Where(s => s.Crop is { Width: KeptCrop.Width, Height: KeptCrop.Height }).Select(s => new KeptCrop(s.Time, s.Crop.ToArray())).ToList()
+                : [];
             if (crops.Count > 0)
             {
                 await _store.KeepCropsAsync(id, crops, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
             }
+
+            pending.StepsDone = 2;
         }
 
-        await _linker.LinkAsync(id, cancellationToken).ConfigureAwait(false);
-        return id.ToString();
+        if (pending.StepsDone == 2)
+        {
+            await _linker.LinkAsync(id, cancellationToken).ConfigureAwait(false);
+            pending.StepsDone = 3;
+        }
     }
 
     public async Task<SightingRecord?> GetAsync(string id, CancellationToken cancellationToken = default)
