@@ -8,6 +8,7 @@ Mounts:
   /cam0 .. /cam{N-1}  with --video: the H.264 MP4 file played in real time from its start for each client (no
                       re-encoding: the file's H.264 is only re-packetised)
   /pattern            with --pattern: a live test pattern (videotestsrc), H.264
+With --auth USER:PASSWORD every mount asks for these credentials (RTSP digest authentication).
 Prints "READY <port>" on stdout once it listens; runs until killed.
 """
 import argparse
@@ -16,8 +17,9 @@ import sys
 import gi
 
 gi.require_version("Gst", "1.0")
+gi.require_version("GstRtsp", "1.0")
 gi.require_version("GstRtspServer", "1.0")
-from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+from gi.repository import GLib, Gst, GstRtsp, GstRtspServer  # noqa: E402
 
 
 def factory(launch: str) -> GstRtspServer.RTSPMediaFactory:
@@ -29,6 +31,21 @@ def factory(launch: str) -> GstRtspServer.RTSPMediaFactory:
     return media
 
 
+def require(server, factories, credentials: str) -> None:
+    """Digest authentication with one user, who may open every mount."""
+    user, _, password = credentials.partition(":")
+    auth = GstRtspServer.RTSPAuth()
+    token = GstRtspServer.RTSPToken()
+    token.set_string(GstRtspServer.RTSP_TOKEN_MEDIA_FACTORY_ROLE, "user")
+    auth.add_digest(user, password, token)
+    auth.set_supported_methods(GstRtsp.RTSPAuthMethod.DIGEST)
+    server.set_auth(auth)
+    role = Gst.Structure.new_from_string(
+        "user, media.factory.access=(boolean)true, media.factory.construct=(boolean)true")
+    for media in factories:
+        media.add_role_from_structure(role)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
@@ -38,6 +55,7 @@ def main() -> int:
     parser.add_argument("--width", type=int, default=640, help="test pattern width")
     parser.add_argument("--height", type=int, default=360, help="test pattern height")
     parser.add_argument("--fps", type=int, default=25, help="test pattern frame rate")
+    parser.add_argument("--auth", metavar="USER:PASSWORD", help="require these credentials (digest) on every mount")
     args = parser.parse_args()
     if args.video is None and not args.pattern:
         parser.error("nothing to serve: give --video FILE, --pattern or both")
@@ -47,20 +65,26 @@ def main() -> int:
     server.set_address("127.0.0.1")
     server.set_service(str(args.port))
     mounts = server.get_mount_points()
+    factories = []
 
     if args.video is not None:
         location = args.video.replace("\\", "\\\\").replace('"', '\\"')
         for i in range(args.mounts):
-            mounts.add_factory(f"/cam{i}", factory(
+            factories.append(factory(
                 f'( filesrc location="{location}" ! qtdemux ! h264parse '
                 "! rtph264pay name=pay0 pt=96 config-interval=1 )"))
+            mounts.add_factory(f"/cam{i}", factories[-1])
 
     if args.pattern:
-        mounts.add_factory("/pattern", factory(
+        factories.append(factory(
             "( videotestsrc is-live=true pattern=ball "
             f"! video/x-raw,width={args.width},height={args.height},framerate={args.fps}/1 "
             f"! x264enc tune=zerolatency speed-preset=ultrafast bitrate=600 key-int-max={args.fps} "
             "! rtph264pay name=pay0 pt=96 config-interval=1 )"))
+        mounts.add_factory("/pattern", factories[-1])
+
+    if args.auth is not None:
+        require(server, factories, args.auth)
 
     if server.attach(None) == 0:
         print(f"cannot listen on 127.0.0.1:{args.port}", file=sys.stderr, flush=True)

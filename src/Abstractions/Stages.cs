@@ -70,7 +70,12 @@ public sealed record CameraStatus(
     int? SourceWidth,
     int? SourceHeight,
     int? DecoderProcessId,
-    TimeSpan DecoderCpu);
+    TimeSpan DecoderCpu)
+{
+    /// <summary>While not streaming: since when (the last frame of its last stream, or its start); null while streaming or
+    /// when unknown. Readiness reports a camera down longer than its stall timeout.</summary>
+    public DateTimeOffset? DownSince { get; init; }
+}
 
 /// <summary>A camera (RTSP or file): gives timestamped frames until it ends, fails for good, or is stopped.</summary>
 public interface ICameraSource : IAsyncDisposable

@@ -32,6 +32,7 @@ public sealed class Camera : ICameraSource
     private readonly CancellationTokenSource _disposing = new();
     private readonly Lock _gate = new();
     private CameraState _state = CameraState.Connecting;
+    private DateTimeOffset _downSince;
     private string? _lastError;
     private DateTimeOffset? _lastErrorTime;
     private int _reconnects;
@@ -67,6 +68,7 @@ public sealed class Camera : ICameraSource
         _time = timeProvider ?? TimeProvider.System;
         _runSession = runSession;
         _maskedUrl = CameraUrl.Mask(_options.Url);
+        _downSince = _time.GetUtcNow();
         _backoff = new ReconnectBackoff(_options.ReconnectInitialDelay, _options.ReconnectMaxDelay, random);
         _queue = new FrameQueue(_options.QueueCapacity, _options.QueueFullBehaviour);
         // Free buffers kept: enough for a full queue, the frame being filled and a few held by the consumer.
@@ -100,7 +102,10 @@ public sealed class Camera : ICameraSource
                 var streaming = _state == CameraState.Streaming;
                 return new CameraStatus(_options.Id, _maskedUrl, _state, Interlocked.Read(ref _decoded), _queue.Delivered,
                     _queue.Dropped, _reconnects, _lastError, _lastErrorTime, streaming ? _fps : 0, _sourceWidth, _sourceHeight,
-                    _processId, _endedDecodersCpu + (_decoder?.TryGetCpuTime() ?? _decoderCpuSample));
+                    _processId, _endedDecodersCpu + (_decoder?.TryGetCpuTime() ?? _decoderCpuSample))
+                {
+                    DownSince = streaming ? null : _downSince,
+                };
             }
         }
     }
@@ -316,6 +321,9 @@ public sealed class Camera : ICameraSource
             if (_state != CameraState.Streaming)
             {
                 _state = CameraState.Streaming;
+                // Recovered: the status says what is wrong now; the past failure stays in the log.
+                _lastError = null;
+                _lastErrorTime = null;
                 becameStreaming = true;
             }
         }
@@ -357,6 +365,11 @@ public sealed class Camera : ICameraSource
             if (_state == state)
             {
                 return;
+            }
+
+            if (_state == CameraState.Streaming)
+            {
+                _downSince = _time.GetUtcNow();
             }
 
             _state = state;

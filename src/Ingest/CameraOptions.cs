@@ -132,7 +132,13 @@ public sealed class CameraOptions
         }
         else if (Url.Contains("://", StringComparison.Ordinal) && !IsLive)
         {
-            errors.Add($"{key}:Url", CameraUrl.Mask(Url), "an rtsp:// (or rtsps://) URL or a local file path: no other URL is supported");
+            errors.Add($"{key}:Url", CameraUrl.Mask(Url),
+                $"an rtsp:// (or rtsps://) URL or a local file path: the scheme '{Url[..Url.IndexOf("://", StringComparison.Ordinal)]}' is unsupported (no other URL is supported)");
+        }
+        else if (IsLive && CameraUrl.UnencodedInUserInfo(Url) is { } bad)
+        {
+            errors.Add($"{key}:Url", CameraUrl.MaskUserInfo(Url),
+                $"a URL whose user and password are percent-encoded: '{(bad == ' ' ? "space" : bad.ToString())}' must be written {CameraUrl.PercentEncoded(bad)}");
         }
         else if (IsLive && !Uri.TryCreate(Url, UriKind.Absolute, out _))
         {

@@ -37,6 +37,9 @@ internal sealed partial class FfmpegLog
     /// <summary>The most telling problem seen so far.</summary>
     public FfmpegProblem Problem { get; private set; }
 
+    /// <summary>ffmpeg opened its input (it described it).</summary>
+    public bool OpenedInput { get; private set; }
+
     /// <summary>The line that showed <see cref="Problem"/>, password masked.</summary>
     public string? ProblemLine { get; private set; }
 
@@ -60,6 +63,7 @@ internal sealed partial class FfmpegLog
         if (line.StartsWith("Input #", StringComparison.Ordinal))
         {
             _inInput = true;
+            OpenedInput = true;
             return;
         }
 
@@ -210,8 +214,17 @@ internal sealed partial class FfmpegLog
     /// <param name="exitCode">ffmpeg's exit code.</param>
     /// <param name="frames">Whole frames read in this run.</param>
     /// <param name="live">An RTSP camera (whose stream should never end) rather than a file.</param>
-    public string? Describe(int exitCode, long frames, bool live)
+    /// <param name="elapsed">How long ffmpeg ran: a live input it never opened with "invalid data" only after its
+    /// socket timeout is a server that took the connection and never answered.</param>
+    public string? Describe(int exitCode, long frames, bool live, TimeSpan? elapsed = null)
     {
+        if (live && frames == 0 && !OpenedInput && Problem == FfmpegProblem.InvalidData &&
+            elapsed >= TimeSpan.FromMicroseconds(FfmpegArguments.RtspTimeoutMicroseconds) * 0.9)
+        {
+            return $"no answer from the camera (timed out): the connection was accepted but nothing answered for " +
+                $"{FfmpegArguments.RtspTimeoutMicroseconds / 1_000_000} s";
+        }
+
         // ffmpeg's last line names the input and the outcome; for a misdetected format it is clearer than the cause line.
         var detail = Problem == FfmpegProblem.NotAVideo ? _errors.LastOrDefault() : ProblemLine ?? _errors.LastOrDefault();
         var cause = Problem switch

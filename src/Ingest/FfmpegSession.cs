@@ -12,9 +12,23 @@ internal static class FfmpegSession
         var log = new FfmpegLog();
         var logGate = new Lock();
         var sourceReported = false;
+        // A live URL with a password goes to ffmpeg in a file only this user reads, never on its command line.
+        using var secret = options.IsLive && CameraUrl.HasPassword(options.Url) ? SecretInputFile.Write(FfmpegArguments.InputList(options)) : null;
+        var maskedUrl = CameraUrl.Mask(options.Url);
 
         void OnStderr(string line)
         {
+            if (secret is not null)
+            {
+                // ffmpeg has read the list once it describes its input; its messages name the list: say the camera instead.
+                if (line.StartsWith("Input #", StringComparison.Ordinal))
+                {
+                    secret.Dispose();
+                }
+
+                line = line.Replace(secret.Path, maskedUrl, StringComparison.Ordinal);
+            }
+
             Log.DecoderOutput(camera.Logger, options.Id, CameraUrl.MaskAll(line));
             SourceVideo? stream;
             lock (logGate)
@@ -33,7 +47,7 @@ internal static class FfmpegSession
         FfmpegProcess process;
         try
         {
-            process = FfmpegProcess.Start(options.FfmpegPath, FfmpegArguments.Decode(options), OnStderr);
+            process = FfmpegProcess.Start(options.FfmpegPath, FfmpegArguments.Decode(options, secret?.Path), OnStderr);
         }
         catch (FfmpegNotFoundException e)
         {
@@ -56,6 +70,7 @@ internal static class FfmpegSession
     private static async Task<SessionEnd> DecodeAsync(Camera camera, FfmpegProcess process, FfmpegLog log, Lock logGate, CancellationToken cancellationToken)
     {
         var options = camera.Options;
+        var started = camera.Time.GetTimestamp();
         camera.OnDecoderStarted(process);
         using var watching = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var watchdog = WatchForStallAsync(camera, process, camera.FramesDecoded, watching.Token);
@@ -84,7 +99,7 @@ internal static class FfmpegSession
         string? error;
         lock (logGate)
         {
-            error = stalled ?? log.Describe(exitCode, frames, options.IsLive);
+            error = stalled ?? log.Describe(exitCode, frames, options.IsLive, camera.Time.GetElapsedTime(started));
         }
 
         return new SessionEnd(frames, error);
@@ -132,13 +147,23 @@ internal static class FfmpegSession
     }
 
     /// <summary>
-    /// Kills ffmpeg when no frame came for the stall timeout (a silent UDP stream, a hung server), or no first frame
-    /// within the connect timeout. Returns what it killed for, or null.
+    /// A live stream that delivers less than this share of its configured rate over a whole stall timeout has stalled
+    /// too (a frozen server trickling a frame every few seconds): ffmpeg's <c>-r</c> repeats frames up to the rate
+    /// whenever the source's timestamps go on, so a healthy stream never comes near it.
+    /// </summary>
+    internal const double MinRateShare = 0.25;
+
+    /// <summary>
+    /// Kills ffmpeg when no frame came for the stall timeout (a silent UDP stream, a hung server), no first frame
+    /// within the connect timeout, or a live stream trickles (below <see cref="MinRateShare"/> of its rate over the
+    /// stall timeout). Returns what it killed for, or null.
     /// </summary>
     private static async Task<string?> WatchForStallAsync(Camera camera, FfmpegProcess process, long startFrames, CancellationToken cancellationToken)
     {
         var options = camera.Options;
         var period = TimeSpan.FromTicks(Math.Min(options.StallTimeout.Ticks / 4, TimeSpan.TicksPerSecond));
+        // (time, frames decoded) once a period, for the rate over the last stall timeout.
+        var samples = new Queue<(long Time, long Frames)>();
         try
         {
             while (true)
@@ -147,10 +172,12 @@ internal static class FfmpegSession
                 camera.SampleDecoderCpu();
                 if (camera.WaitingForConsumer)
                 {
+                    samples.Clear();
                     continue;
                 }
 
-                var first = camera.FramesDecoded == startFrames;
+                var decoded = camera.FramesDecoded;
+                var first = decoded == startFrames;
                 var limit = first ? options.ConnectTimeout : options.StallTimeout;
                 if (camera.Time.GetElapsedTime(camera.LastFrameTimestamp) > limit)
                 {
@@ -158,6 +185,28 @@ internal static class FfmpegSession
                     return first
                         ? $"no frame within {limit.TotalSeconds:0.#} s of connecting"
                         : $"no frame for {limit.TotalSeconds:0.#} s: the stream stalled";
+                }
+
+                if (first || !options.IsLive)
+                {
+                    continue;
+                }
+
+                var now = camera.Time.GetTimestamp();
+                samples.Enqueue((now, decoded));
+                while (samples.Count > 2 && camera.Time.GetElapsedTime(samples.ElementAt(1).Time, now) >= options.StallTimeout)
+                {
+                    samples.Dequeue();
+                }
+
+                var (since, framesThen) = samples.Peek();
+                var window = camera.Time.GetElapsedTime(since, now);
+                var expected = options.Fps * window.TotalSeconds;
+                if (window >= options.StallTimeout && decoded - framesThen < expected * MinRateShare)
+                {
+                    process.Kill();
+                    return $"the stream trickled: {decoded - framesThen} frames in {window.TotalSeconds:0.#} s where about " +
+                        $"{expected:0} were expected ({options.Fps:0.###} fps): the stream stalled";
                 }
             }
         }

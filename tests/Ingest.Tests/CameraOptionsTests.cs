@@ -56,6 +56,44 @@ public sealed class CameraOptionsTests
         Assert.That(options.QueueFullBehaviour, Is.EqualTo(expected));
     }
 
+    [TestCase("rtsp://admin:pa#ss@10.0.0.5/live", "'#' must be written %23")]
+    [TestCase("rtsp://admin:pa ss@10.0.0.5/live", "'space' must be written %20")]
+    [TestCase("rtsp://admin:pa?ss@10.0.0.5/live", "'?' must be written %3F")]
+    [TestCase("rtsp://admin:100%@10.0.0.5/live", "'%' must be written %25")]
+    [TestCase("rtsp://admin:p@ss@10.0.0.5/live", "'@' must be written %40")]
+    public void Validate_UnencodedCharacterInPassword_RefusedSayingHowToEncodeIt(string url, string expected)
+    {
+        var options = Valid();
+        options.Url = url;
+
+        var error = Assert.Throws<ArgumentException>(options.Validate)!;
+
+        Assert.That(error.Message, Does.Contain("Camera[lobby]:Url").And.Contain("percent-encoded").And.Contain(expected));
+        Assert.That(error.Message, Does.Contain("rtsp://***@10.0.0.5/live").And.Not.Contain("admin"), "no part of the user or password is shown");
+    }
+
+    [TestCase("rtsp://admin:pa%23ss%20x@10.0.0.5/live")]
+    [TestCase("rtsp://admin:a-b_c.d~!$&'()*+,;=@10.0.0.5:554/live")]
+    public void Validate_PercentEncodedPassword_Accepted(string url)
+    {
+        var options = Valid();
+        options.Url = url;
+
+        Assert.DoesNotThrow(options.Validate);
+    }
+
+    [TestCase("ftp://cam.local/video.mp4", "'ftp'")]
+    [TestCase("file:///footage/a.mp4", "'file'")]
+    public void Validate_OtherScheme_RefusedAsUnsupported(string url, string scheme)
+    {
+        var options = Valid();
+        options.Url = url;
+
+        var error = Assert.Throws<ArgumentException>(options.Validate)!;
+
+        Assert.That(error.Message, Does.Contain($"the scheme {scheme} is unsupported"));
+    }
+
     [Test]
     public void Validate_HttpUrlWithPassword_RejectedWithPasswordMasked()
     {

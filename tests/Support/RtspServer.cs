@@ -58,8 +58,10 @@ public sealed class RtspServer : IAsyncDisposable, IDisposable
     /// Starts the server on <paramref name="port"/> (0: a free one): <paramref name="video"/> as /cam0.. when given,
     /// and the live /pattern mount when <paramref name="pattern"/>.
     /// </summary>
+    /// <param name="credentials">"user:password" every mount then asks for (RTSP digest authentication); null: none.</param>
     /// <exception cref="InvalidOperationException">the server could not start; the message has its error output.</exception>
-    public static async Task<RtspServer> StartAsync(int port, string? video, int mounts, bool pattern, CancellationToken cancellationToken = default)
+    public static async Task<RtspServer> StartAsync(
+        int port, string? video, int mounts, bool pattern, CancellationToken cancellationToken = default, string? credentials = null)
     {
         var info = new ProcessStartInfo("/usr/bin/python3")
         {
@@ -79,6 +81,12 @@ public sealed class RtspServer : IAsyncDisposable, IDisposable
         if (pattern)
         {
             info.ArgumentList.Add("--pattern");
+        }
+
+        if (credentials is not null)
+        {
+            info.ArgumentList.Add("--auth");
+            info.ArgumentList.Add(credentials);
         }
 
         Process process;

@@ -20,6 +20,9 @@ internal sealed class ServiceContext(
     public WhereElseDefaults WhereElse { get; } = whereElse;
     public HttpOptions Http { get; } = http;
 
+    /// <summary>What readiness (/healthz/ready) reads beyond this context; null: no store or camera checks.</summary>
+    public ReadinessSources? Readiness { get; init; }
+
     /// <summary>Set when the pipeline stopped for good; /healthz then reports it.</summary>
     public string? PipelineError { get; set; }
 

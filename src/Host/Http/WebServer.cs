@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ReId.Host.Configuration;
+using ReId.Host.Pipeline;
 
 namespace ReId.Host.Http;
 
@@ -91,6 +92,7 @@ internal sealed partial class WebServer : IAsyncDisposable
             };
         });
 
+        builder.Services.AddServiceHealthChecks(service);
         var app = builder.Build();
         app.Use(SecurityHeaders);
         app.UseExceptionHandler();
@@ -99,6 +101,7 @@ internal sealed partial class WebServer : IAsyncDisposable
         app.Use(new ApiKeyGate(http).InvokeAsync);
         app.UseRateLimiter();
         ApiEndpoints.Map(app, service);
+        app.MapServiceHealth();
         // The API description, /openapi/v1.json: routes, request bodies, responses and the problem answers of each.
         app.MapOpenApi("/openapi/v1.json").Requires(Access.Viewer);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);

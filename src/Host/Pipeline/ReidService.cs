@@ -107,8 +107,13 @@ internal sealed partial class ReidService : IAsyncDisposable
         services.AddSingleton(sp =>
         {
             var cameras = sp.GetRequiredService<CameraSet>().Cameras;
-            return new ServiceContext(() => [.. cameras.Select(c => c.Status)], sp.GetRequiredService<ReidPipeline>().Metrics,
-                sp.GetRequiredService<SearchRepository>(), sp.GetRequiredService<EmbedderSlot>(), options.Search.WhereElse, options.Http);
+            var pipeline = sp.GetRequiredService<ReidPipeline>();
+            return new ServiceContext(() => [.. cameras.Select(c => c.Status)], pipeline.Metrics,
+                sp.GetRequiredService<SearchRepository>(), sp.GetRequiredService<EmbedderSlot>(), options.Search.WhereElse, options.Http)
+            {
+                Readiness = new ReadinessSources(pipeline.StoreWriter, options.Cameras.ToDictionary(c => c.Id, c => c.StallTimeout, StringComparer.Ordinal),
+                    sp.GetRequiredService<TimeProvider>()),
+            };
         });
         return services;
     }
