@@ -196,6 +196,36 @@ public sealed partial class ConfigurationLoaderTests
         Assert.That(e!.Message, Does.Contain($"'{key}'"));
     }
 
+    [TestCase("""{ "Cameras": [ { "Id": "a", "Url": "cam.avi", "Fpz": 10 } ] }""",
+        "configuration key Cameras:0:Fpz is unknown ('Fpz'): Cameras:0 has Id, Url,")]
+    [TestCase("""{ "Cameras": [ { "Id": "a", "Url": "cam.avi", "Fps": "fast" } ] }""",
+        "configuration key Cameras:0:Fps has the bad value 'fast': expected a number (e.g. 10 or 0.5)")]
+    [TestCase("""{ "Cameras": [ { "Id": "a", "Url": "cam.avi" }, { "Id": "b", "Url": "cam.avi", "ReconnectInitialDelay": "5s" } ] }""",
+        "configuration key Cameras:1:ReconnectInitialDelay has the bad value '5s': expected a time span written [d.]hh:mm:ss[.fff] (e.g. 00:00:05 for 5 seconds)")]
+    [TestCase("""{ "Cameras": [ { "Id": "a", "Url": "cam.avi", "Transport": "quic" } ] }""",
+        "configuration key Cameras:0:Transport has the bad value 'quic': expected one of tcp, udp")]
+    [TestCase("""{ "Cameras": { "Id": "a", "Url": "cam.avi" } }""",
+        "configuration key Cameras holds an object ({ \"Id\": ... }): expected a list ([ { ... }, ... ])")]
+    [TestCase("""{ "Http": null }""", "configuration section Http is null: give an object ({ ... }), or leave the section out for its defaults")]
+    [TestCase("""{ "Http": "" }""", "configuration section Http is empty or null: give an object (")]
+    [TestCase("""{ "Http": 8080 }""", "configuration section Http has the bad value '8080': expected an object (")]
+    [TestCase("""{ "Search": { "Retention": "forever" } }""", "configuration key Search:Retention has the bad value 'forever': expected an object (")]
+    [TestCase("""{ "Pipeline": { "MaxRestarts": { "Count": 3 } } }""", "configuration key Pipeline:MaxRestarts holds an object: expected a whole number")]
+    public void Load_BadShape_NamesKeyPathValueAndWhatIsExpected(string json, string expected)
+    {
+        var e = Assert.Throws<ConfigurationException>(() => ConfigurationLoader.Load(Write(json)));
+
+        Assert.That(e!.Message, Does.Contain(expected));
+    }
+
+    [Test]
+    public void Load_BrokenJson_SaysTheLineAndPosition()
+    {
+        var e = Assert.Throws<ConfigurationException>(() => ConfigurationLoader.Load(Write("{\n  \"Http\": {\n    \"Port\": 80,,\n  }\n}")));
+
+        Assert.That(e!.Message, Does.Contain("not valid JSON at line 3, position"));
+    }
+
     [Test]
     public void Load_UnknownSection_ListsTheSections()
     {

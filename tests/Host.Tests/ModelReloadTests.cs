@@ -52,6 +52,45 @@ public sealed class ModelReloadTests
     }
 
     [Test]
+    [NonParallelizable]
+    public async Task Watcher_DefaultModelSetting_PicksUpAReplacedShippedFile()
+    {
+        var dir = Directory.CreateTempSubdirectory("reid-reload-default-").FullName;
+        var shipped = Path.Combine(dir, DefaultEncoderModel.FileName);
+        await File.WriteAllTextAsync(shipped, "v1");
+        var before = Environment.GetEnvironmentVariable(DefaultEncoderModel.EnvironmentVariable);
+        Environment.SetEnvironmentVariable(DefaultEncoderModel.EnvironmentVariable, shipped);
+        var slot = new EmbedderSlot(new MeanColourEmbedder("v1"));
+        var repository = new SearchRepository(EmbeddedSightingStore.Open(dir), new SearchOptions(), () => slot.ModelVersion);
+        try
+        {
+            // As the real encoder does: "default" resolves to the shipped file.
+            ITrackletEmbedder Load(ReidEncoderOptions s, Microsoft.Extensions.Logging.ILoggerFactory _) =>
+                new MeanColourEmbedder(File.ReadAllText(DefaultEncoderModel.Resolve(s.ModelPath).Path!).Trim());
+            var section = new ReidEncoderOptions { ModelPath = "default" };
+            Assert.That(ModelWatcher.WatchedFile(section), Is.EqualTo(shipped));
+            Assert.That(ModelWatcher.WatchedFile(new ReidEncoderOptions { ModelPath = "untrained" }), Is.Null);
+            using var watcher = new ModelWatcher(section, NullLoggerFactory.Instance, Load, slot, repository, CancellationToken.None);
+
+            await File.WriteAllTextAsync(shipped, "v2");
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (slot.ModelVersion != "v2" && waited.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                await Task.Delay(50);
+            }
+
+            Assert.That(slot.ModelVersion, Is.EqualTo("v2"), "the replaced shipped file was loaded without a restart");
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(DefaultEncoderModel.EnvironmentVariable, before);
+            await repository.DisposeAsync();
+            await slot.DisposeAsync();
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Test]
     public async Task ReloadAsync_BrokenModelFile_KeepsTheRunningModel()
     {
         var dir = Directory.CreateTempSubdirectory("reid-reload-").FullName;

@@ -30,6 +30,18 @@ public static class ConfigurationLoader
         SearchOptions.SectionName, PipelineOptions.SectionName, HttpOptions.SectionName,
     ];
 
+    // What each section binds to (Cameras is a list of cameras), for the shape check before binding.
+    private static readonly Dictionary<string, Type> SectionTypes = new(StringComparer.OrdinalIgnoreCase)
+    {
+        [IngestOptions.SectionName] = typeof(List<CameraOptions>),
+        [DetectorOptions.SectionName] = typeof(DetectorOptions),
+        [TrackerOptions.SectionName] = typeof(TrackerOptions),
+        [ReidEncoderOptions.SectionName] = typeof(ReidEncoderOptions),
+        [SearchOptions.SectionName] = typeof(SearchOptions),
+        [PipelineOptions.SectionName] = typeof(PipelineOptions),
+        [HttpOptions.SectionName] = typeof(HttpOptions),
+    };
+
     // Sections of earlier versions, with where their keys went.
     private static readonly Dictionary<string, string> Moved = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -58,10 +70,37 @@ public static class ConfigurationLoader
         }
         catch (Exception e) when (e is FormatException or InvalidDataException or System.Text.Json.JsonException)
         {
-            throw new ConfigurationException($"configuration file '{path}' is not valid JSON: {e.Message}", e);
+            // The parser's own message ("... LineNumber: 3 | BytePositionInLine: 12.") is the inner one: it says where.
+            var json = e as System.Text.Json.JsonException;
+            for (var x = e.InnerException; x is not null && json is null; x = x.InnerException)
+            {
+                json = x as System.Text.Json.JsonException;
+            }
+
+            var where = json is { LineNumber: { } line, BytePositionInLine: { } position } ? $" at line {line + 1}, position {position + 1}" : "";
+            throw new ConfigurationException($"configuration file '{path}' is not valid JSON{where}: {json?.Message ?? e.Message}", e);
         }
 
+        RefuseNullSections(full);
         return Bind(root, Path.GetDirectoryName(full)!);
+    }
+
+    /// <summary>The configuration reads <c>"Http": null</c> as an absent section (all defaults): say so instead.</summary>
+    private static void RefuseNullSections(string file)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(file),
+            new System.Text.Json.JsonDocumentOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        if (document.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object)
+        {
+            throw new ConfigurationException($"configuration file '{file}' holds {document.RootElement.ValueKind.ToString().ToLowerInvariant()}: expected an object ({{ \"Cameras\": [...], \"Http\": {{...}}, ... }})");
+        }
+
+        var nulls = document.RootElement.EnumerateObject().Where(p => p.Value.ValueKind == System.Text.Json.JsonValueKind.Null).Select(p => p.Name).ToList();
+        if (nulls.Count > 0)
+        {
+            throw new ConfigurationException(string.Join("; ", nulls.Select(n =>
+                $"configuration section {n} is null: give an object ({{ ... }}), or leave the section out for its defaults")));
+        }
     }
 
     /// <summary>Binds and validates an already built configuration; relative paths are taken from <paramref name="baseDirectory"/>.</summary>
@@ -77,6 +116,11 @@ public static class ConfigurationLoader
                 throw new ConfigurationException(
                     $"configuration section '{section.Key}' is unknown{moved}; the sections are {string.Join(", ", Sections)}");
             }
+        }
+
+        if (ConfigurationShape.Check(configuration, SectionTypes) is { Count: > 0 } shape)
+        {
+            throw new ConfigurationException(string.Join("; ", shape));
         }
 
         var services = new ServiceCollection();

@@ -35,7 +35,7 @@ internal sealed partial class ModelWatcher : IDisposable
         _repository = repository;
         _logger = loggerFactory.CreateLogger<ModelWatcher>();
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var full = Path.GetFullPath(section.ModelPath ?? "");
+        var full = WatchedFile(section) ?? throw new ArgumentException("the untrained default has no model file to watch", nameof(section));
         _watcher = new FileSystemWatcher(Path.GetDirectoryName(full)!, Path.GetFileName(full))
         {
             NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.FileName | NotifyFilters.CreationTime,
@@ -44,6 +44,21 @@ internal sealed partial class ModelWatcher : IDisposable
         _watcher.Created += (_, _) => Schedule();
         _watcher.Renamed += (_, _) => Schedule();
         _watcher.EnableRaisingEvents = true;
+    }
+
+    /// <summary>
+    /// The file a model setting loads: the shipped trained default for an empty or <c>default</c> setting (replacing
+    /// that file is picked up too), the named file otherwise; null for <c>untrained</c>, which has none.
+    /// </summary>
+    public static string? WatchedFile(ReidEncoderOptions section)
+    {
+        var setting = section.ModelPath?.Trim();
+        if (string.Equals(setting, DefaultEncoderModel.Untrained, StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        return Path.GetFullPath(DefaultEncoderModel.IsKeyword(setting) ? DefaultEncoderModel.ShippedPath() : setting!);
     }
 
     /// <summary>The last background re-embedding, for callers that wait for it (tests, the demo).</summary>

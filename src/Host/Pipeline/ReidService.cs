@@ -157,7 +157,8 @@ internal sealed partial class ReidService : IAsyncDisposable
     /// <summary>Loads a changed encoder model file into the running service (new sightings carry its version).</summary>
     public void WatchEncoderModel(Func<ReidEncoderOptions, ILoggerFactory, ITrackletEmbedder> encoderFactory, CancellationToken cancellationToken = default)
     {
-        if (!Options.Encoder.WatchModelFile || ReId.ReidEncoder.DefaultEncoderModel.IsKeyword(Options.Encoder.ModelPath))
+        // The shipped default is watched too (where its folder exists); the untrained default has no file.
+        if (!Options.Encoder.WatchModelFile || ModelWatcher.WatchedFile(Options.Encoder) is not { } file || !Directory.Exists(Path.GetDirectoryName(file)))
         {
             return;
         }
