@@ -207,7 +207,6 @@ public sealed partial class ConfigurationLoaderTests
     [TestCase("""{ "Cameras": { "Id": "a", "Url": "cam.avi" } }""",
         "configuration key Cameras holds an object ({ \"Id\": ... }): expected a list ([ { ... }, ... ])")]
     [TestCase("""{ "Http": null }""", "configuration section Http is null: give an object ({ ... }), or leave the section out for its defaults")]
-    [TestCase("""{ "Http": "" }""", "configuration section Http is empty or null: give an object (")]
     [TestCase("""{ "Http": 8080 }""", "configuration section Http has the bad value '8080': expected an object (")]
     [TestCase("""{ "Search": { "Retention": "forever" } }""", "configuration key Search:Retention has the bad value 'forever': expected an object (")]
     [TestCase("""{ "Pipeline": { "MaxRestarts": { "Count": 3 } } }""", "configuration key Pipeline:MaxRestarts holds an object: expected a whole number")]

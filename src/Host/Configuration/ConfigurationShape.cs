@@ -23,11 +23,10 @@ internal static class ConfigurationShape
         {
             if (sections.FirstOrDefault(s => string.Equals(s.Key, section.Key, StringComparison.OrdinalIgnoreCase)) is { Value: { } type })
             {
-                if (section.Value is not null && !section.GetChildren().Any())
+                // An empty object or list reads as an empty value: that is the defaults.
+                if (!string.IsNullOrEmpty(section.Value) && !section.GetChildren().Any())
                 {
-                    errors.Add(section.Value.Length == 0
-                        ? $"configuration section {section.Path} is empty or null: give {Expected(type)}, or leave the section out for its defaults"
-                        : $"configuration section {section.Path} has the bad value '{section.Value}': expected {Expected(type)}");
+                    errors.Add($"configuration section {section.Path} has the bad value '{section.Value}': expected {Expected(type)}");
                     continue;
                 }
 

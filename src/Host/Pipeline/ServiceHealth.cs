@@ -1,6 +1,4 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -35,12 +33,28 @@ internal static class ServiceHealth
         return services;
     }
 
+    /// <summary>Maps the two probes as plain GET routes over the registered checks (so the API description lists them).</summary>
     public static void MapServiceHealth(this WebApplication app)
     {
         // Probes need no key (orchestrators, docker): the bodies name cameras and parts, never a URL or a secret.
-        app.MapHealthChecks(LivePath, new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteJson }).Requires(Access.Anyone);
-        app.MapHealthChecks(ReadyPath, new HealthCheckOptions { Predicate = c => c.Tags.Contains(Ready), ResponseWriter = WriteJson }).Requires(Access.Anyone);
+        app.MapGet(LivePath, async (HealthCheckService health, CancellationToken cancellationToken) =>
+                Answer(await health.CheckHealthAsync(_ => false, cancellationToken).ConfigureAwait(false)))
+            .Produces<HealthBody>(StatusCodes.Status200OK).Requires(Access.Anyone);
+        app.MapGet(ReadyPath, async (HealthCheckService health, CancellationToken cancellationToken) =>
+                Answer(await health.CheckHealthAsync(c => c.Tags.Contains(Ready), cancellationToken).ConfigureAwait(false)))
+            .Produces<HealthBody>(StatusCodes.Status200OK).Produces<HealthBody>(StatusCodes.Status503ServiceUnavailable).Requires(Access.Anyone);
     }
+
+    /// <summary>A probe's answer: the overall status and one entry per check.</summary>
+    internal sealed record HealthBody(string Status, IReadOnlyList<HealthEntry> Checks);
+
+    internal sealed record HealthEntry(string Name, string Status, string? Description, IReadOnlyDictionary<string, object>? Data);
+
+    // Degraded still takes traffic (200); only Unhealthy is 503, as ASP.NET Core's own health check middleware answers.
+    private static IResult Answer(HealthReport report) => TypedResults.Json(
+        new HealthBody(report.Status.ToString(), [.. report.Entries.Select(e => new HealthEntry(
+            e.Key, e.Value.Status.ToString(), e.Value.Description, e.Value.Data.Count == 0 ? null : e.Value.Data))]),
+        statusCode: report.Status == HealthStatus.Unhealthy ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK);
 
     internal static HealthCheckResult Cameras(ServiceContext service)
     {
@@ -100,31 +114,9 @@ internal static class ServiceHealth
             ? HealthCheckResult.Unhealthy($"the pipeline stopped: {error}")
             : HealthCheckResult.Healthy(service.PipelineRunning ? "running" : "not running (no cameras, or every file ended): answers queries");
 
-    private static Task WriteJson(HttpContext context, HealthReport report)
-    {
-        context.Response.ContentType = "application/json; charset=utf-8";
-        var body = new
-        {
-            status = report.Status.ToString(),
-            checks = report.Entries.Select(e => new
-            {
-                name = e.Key,
-                status = e.Value.Status.ToString(),
-                description = e.Value.Description,
-                data = e.Value.Data.Count == 0 ? null : e.Value.Data,
-            }),
-        };
-        return context.Response.WriteAsync(JsonSerializer.Serialize(body, HealthJson.Options));
-    }
-
     private sealed class DelegateCheck(Func<HealthCheckResult> check) : IHealthCheck
     {
         public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
             Task.FromResult(check());
-    }
-
-    private static class HealthJson
-    {
-        public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web) { WriteIndented = true };
     }
 }
