@@ -31,12 +31,7 @@ public sealed class CameraFaultTests
         });
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         await using var camera = new Camera(Options("silent", $"rtsp://127.0.0.1:{port}/live"));
-        using var stop = new CancellationTokenSource();
-        var run = camera.RunAsync(stop.Token);
-        await TestEnvironment.WaitUntilAsync(() => camera.Status.Reconnects >= 1, Patience, () => camera.Status.ToString());
-        var status = camera.Status;
-        await stop.CancelAsync();
-        await run;
+        var status = await StatusAtFirstReconnectAsync(camera, Patience);
         await stopAccepting.CancelAsync();
         await accepting;
         held.ForEach(c => c.Dispose());

@@ -22,6 +22,18 @@ internal static class CameraTestHelpers
         return options;
     }
 
+    /// <summary>Runs a camera that cannot stream until its first reconnect; returns its status then, after stopping it.</summary>
+    public static async Task<CameraStatus> StatusAtFirstReconnectAsync(Camera camera, TimeSpan timeout)
+    {
+        using var stop = new CancellationTokenSource();
+        var run = camera.RunAsync(stop.Token);
+        await TestEnvironment.WaitUntilAsync(() => camera.Status.Reconnects >= 1, timeout, () => camera.Status.ToString());
+        var status = camera.Status;
+        await stop.CancelAsync();
+        await run;
+        return status;
+    }
+
     /// <summary>Reads <paramref name="count"/> frames (or until the camera completes), disposing each.</summary>
     public static async Task<List<SeenFrame>> TakeAsync(Camera camera, int count, TimeSpan timeout)
     {

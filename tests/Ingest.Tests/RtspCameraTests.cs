@@ -114,12 +114,7 @@ public sealed class RtspCameraTests
     {
         var port = TestEnvironment.FreeTcpPort();
         await using var camera = new Camera(Options("refused", $"rtsp://admin:s3cret@127.0.0.1:{port}/live"));
-        using var stop = new CancellationTokenSource();
-        var run = camera.RunAsync(stop.Token);
-        await TestEnvironment.WaitUntilAsync(() => camera.Status.Reconnects >= 1, Patience, () => camera.Status.ToString());
-        var status = camera.Status;
-        await stop.CancelAsync();
-        await run;
+        var status = await StatusAtFirstReconnectAsync(camera, Patience);
 
         Assert.Multiple(() =>
         {

@@ -59,12 +59,7 @@ public sealed class RtspCredentialTests
     {
         var before = Directory.Exists("/dev/shm") ? Directory.GetDirectories("/dev/shm", "reid-input-*").Length : 0;
         await using var camera = new Camera(Options("wrong", Url("not-it")));
-        using var stop = new CancellationTokenSource();
-        var run = camera.RunAsync(stop.Token);
-        await TestEnvironment.WaitUntilAsync(() => camera.Status.Reconnects >= 1, Patience, () => camera.Status.ToString());
-        var status = camera.Status;
-        await stop.CancelAsync();
-        await run;
+        var status = await StatusAtFirstReconnectAsync(camera, Patience);
 
         Assert.That(status.LastError, Does.Contain("401").Or.Contain("unauthorized").IgnoreCase);
         Assert.That(status.LastError, Does.Not.Contain("not-it").And.Not.Contain("reid-input"));
