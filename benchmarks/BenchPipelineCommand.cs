@@ -94,6 +94,10 @@ internal static class BenchPipelineCommand
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var run = service.RunPipelineAsync(stop.Token);
             var metrics = service.Pipeline.Metrics;
+            // a fixed-length run: the time left is the clock's, not the frame rate's
+            var ends = DateTime.UtcNow + TimeSpan.FromSeconds(5 + seconds);
+            using var progress = new ProgressReporter("reid bench pipeline",
+                () => PipelineProgress.Status(metrics, null) with { Left = TimeSpan.FromSeconds(Math.Max(0, (ends - DateTime.UtcNow).TotalSeconds)) });
 
             await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
             var before = Snapshot(service);

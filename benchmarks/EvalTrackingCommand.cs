@@ -17,7 +17,7 @@ namespace ReId.Benchmarks;
 internal static class EvalTrackingCommand
 {
     /// <summary>One input to track: its name, how to run it, and its ground truth when there is one.</summary>
-    private sealed record Input(string Name, string Source, Func<ITracker, VideoTrackingResult> Track, string? GroundTruth);
+    private sealed record Input(string Name, string Source, Func<ITracker, IProgress<ProgressStatus>, VideoTrackingResult> Track, string? GroundTruth);
 
     public static Command Create()
     {
@@ -101,7 +101,12 @@ internal static class EvalTrackingCommand
             foreach (var input in inputs)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var result = input.Track(TrackerRegistry.Create(input.Name, trackerOptions));
+                VideoTrackingResult result;
+                using (var progress = new ProgressReporter($"eval-tracking {input.Name}", "frames"))
+                {
+                    result = input.Track(TrackerRegistry.Create(input.Name, trackerOptions), progress);
+                }
+
                 if (outputFolder is not null)
                 {
                     Directory.CreateDirectory(outputFolder);
@@ -169,13 +174,13 @@ internal static class EvalTrackingCommand
         if (videoPath is not null)
         {
             return [new Input(Path.GetFileNameWithoutExtension(videoPath), detector!.Name,
-                t => VideoTracking.Run(videoPath, detector, t, fps: fps, cancellationToken: cancellationToken), gtPath)];
+                (t, p) => VideoTracking.Run(videoPath, detector, t, fps: fps, cancellationToken: cancellationToken, progress: p), gtPath)];
         }
 
         if (detectionsPath is not null)
         {
             var given = MotFile.Read(detectionsPath);
-            return [new Input(DetectionsName(detectionsPath), "public", t => DetectionTracking.Run(given, t, fps ?? 25), gtPath)];
+            return [new Input(DetectionsName(detectionsPath), "public", (t, _) => DetectionTracking.Run(given, t, fps ?? 25), gtPath)];
         }
 
         var inputs = new List<Input>();
@@ -189,14 +194,14 @@ internal static class EvalTrackingCommand
                 string frames = sequence.FramePattern
                     ?? throw new FileNotFoundException($"{sequence.Folder} has no {sequence.ImageFolder}/ folder of frames to detect in.");
                 inputs.Add(new Input(sequence.Name, detector.Name,
-                    t => VideoTracking.Run(frames, detector, t, sequence.Length ?? int.MaxValue, rate, cancellationToken), truth));
+                    (t, p) => VideoTracking.Run(frames, detector, t, sequence.Length ?? int.MaxValue, rate, cancellationToken, p), truth));
             }
             else
             {
                 string det = sequence.Detections
                     ?? throw new FileNotFoundException($"{sequence.Folder} has no det/det.txt (give --detector to detect in its frames).");
                 var given = MotFile.Read(det);
-                inputs.Add(new Input(sequence.Name, "public", t => DetectionTracking.Run(given, t, rate, sequence.Length ?? 0), truth));
+                inputs.Add(new Input(sequence.Name, "public", (t, _) => DetectionTracking.Run(given, t, rate, sequence.Length ?? 0), truth));
             }
         }
 

@@ -7,6 +7,7 @@ root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(ProcessCommand.Create());
 root.Subcommands.Add(QueryCommand.Create());
+root.Subcommands.Add(ConfigCommand.Create());
 // The benchmarks and the tracking evaluation are the separate reid-bench program (benchmarks/).
 
 // Ctrl+C and SIGTERM: a graceful stop within Pipeline:ShutdownTimeout, not System.CommandLine's fixed 2 s.

@@ -25,7 +25,7 @@ public static class VideoTracking
     /// <exception cref="InvalidDataException">the file cannot be decoded.</exception>
     public static VideoTrackingResult Run(
         string videoPath, IPersonDetector detector, ITracker tracker, int maxFrames = int.MaxValue, double? fps = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, IProgress<ProgressStatus>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(videoPath);
         ArgumentNullException.ThrowIfNull(detector);
@@ -49,6 +49,7 @@ public static class VideoTracking
         using var mat = new Mat();
         byte[] buffer = [];
         int frames = 0, tracklets = 0, detections = 0;
+        long? total = capture.FrameCount > 0 ? Math.Min(maxFrames, capture.FrameCount) : maxFrames < int.MaxValue ? maxFrames : null;
         var clock = Stopwatch.StartNew();
         while (frames < maxFrames && capture.Read(mat) && !mat.Empty())
         {
@@ -67,6 +68,7 @@ public static class VideoTracking
             var update = tracker.Update(image, start + TimeSpan.FromSeconds((frames - 1) / rate), people);
             tracklets += update.Tracklets.Count(t => t.IsFinal);
             records.AddRange(update.Tracks.Select(t => new MotRecord(frames, t.TrackId, t.Box, t.Score)));
+            progress?.Report(new ProgressStatus(frames, total, "frames", $"{detections} detections, {tracklets} tracklets ended"));
         }
 
         tracklets += tracker.Flush().Count;

@@ -137,17 +137,14 @@ internal sealed class Experiment : IDisposable
             : Path.Combine(options.CacheDirectory, $"features-{set.Layout}-{Fnv(Path.GetFullPath(options.Data) + trunk.Id)}-v{options.Views}-s{options.Seed}{(forTraining ? "" : $"-eval{options.ValidationLast}")}.bin");
         int views = options.Views;
         var started = DateTime.UtcNow;
-        int lastPercent = -1;
-        var progress = new SyncProgress<(int Done, int Total)>(p =>
+        FeatureCache cache;
+        using (var progress = new ProgressReporter("trunk features", "frames"))
         {
-            int percent = p.Done * 100 / p.Total;
-            if (percent / 10 != lastPercent / 10)
-            {
-                lastPercent = percent;
-                log.WriteLine($"trunk features: {p.Done}/{p.Total} frames x {views} views ({percent}%)");
-            }
-        });
-        var cache = FeatureCache.Build(all, trunk, views, options.Seed, file, progress, cancellationToken);
+            cache = FeatureCache.Build(all, trunk, views, options.Seed, file,
+                new SyncProgress<(int Done, int Total)>(p => progress.Report(new ProgressStatus(p.Done, p.Total, "frames", $"{views} views each"))),
+                cancellationToken);
+        }
+
         log.WriteLine($"trunk features ready: {cache.Maps.shape[0]} maps in {(DateTime.UtcNow - started).TotalSeconds:F0} s" +
                       (file is null ? "" : $" (cache {file})"));
         if (cache.Skipped > 0)

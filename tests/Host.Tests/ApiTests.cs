@@ -23,6 +23,7 @@ public sealed class ApiTests
     private EmbedderSlot _embedder = null!;
     private WebServer _server = null!;
     private HttpClient _client = null!;
+    private readonly PipelineMetrics _metrics = new();
     private ReId.Ingest.Camera _camera = null!;
     private string _redA = "", _redB = "", _blueB = "";
 
@@ -36,7 +37,7 @@ public sealed class ApiTests
         _redB = await AddAsync("hall", 7, T0.AddSeconds(30), TestImages.Solid(25, 22, 190));
         _blueB = await AddAsync("hall", 8, T0.AddSeconds(40), TestImages.Solid(200, 30, 20));
         _camera = new ReId.Ingest.Camera(new ReId.Ingest.CameraOptions { Id = "gate", Url = "rtsp://admin:s3cret@10.1.2.3:554/live" });
-        var context = new ServiceContext(() => [_camera.Status], new PipelineMetrics(), _repository, _embedder,
+        var context = new ServiceContext(() => [_camera.Status], _metrics, _repository, _embedder,
             new WhereElseDefaults { MinSimilarity = 0.5f }, new HttpOptions { Port = 0, ApiKey = Key, MaxUploadBytes = 64 * 1024 });
         _server = await WebServer.StartAsync(context, NullLoggerFactory.Instance);
         _client = new HttpClient { BaseAddress = _server.Address };
@@ -51,6 +52,7 @@ public sealed class ApiTests
         await _camera.DisposeAsync();
         await _repository.DisposeAsync();
         await _embedder.DisposeAsync();
+        _metrics.Dispose();
         Directory.Delete(_dir, recursive: true);
     }
 
@@ -268,14 +270,37 @@ public sealed class ApiTests
     }
 
     [Test]
-    public async Task Metrics_IsPrometheusText()
+    public async Task Metrics_Scraped_PrometheusNamesOfPipelineProcessRuntimeAndHttp()
     {
+        _metrics.RecordStageLatency(_metrics.Encoder, TimeSpan.FromMilliseconds(30));
+        _metrics.CountEncoderBatch(12);
+        (await _client.GetAsync(new Uri("/api/info", UriKind.Relative))).EnsureSuccessStatusCode();
+
         var response = await _client.GetAsync(new Uri("/metrics", UriKind.Relative));
         var text = await response.Content.ReadAsStringAsync();
 
         Assert.That(response.Content.Headers.ContentType!.MediaType, Is.EqualTo("text/plain"));
-        Assert.That(text, Does.Contain("# TYPE reid_stage_items_in_total counter").And.Contain("reid_stage_queue_depth{stage=\"detection\"} 0")
-            .And.Contain("reid_camera_up{camera=\"gate\"} 0").And.Contain("reid_encoder_model_info{version=\"colour-1\"} 1"));
+        string[] names =
+        [
+            // per camera
+            "reid_camera_frames_total{camera=\"gate\"} 0", "reid_camera_dropped_frames_total{camera=\"gate\"} 0",
+            "reid_camera_reconnects_total{camera=\"gate\"} 0", "reid_camera_state{camera=\"gate\",state=\"streaming\"} 0",
+            "reid_camera_fps{camera=\"gate\"}",
+            // per stage: counts, queue depth, latency in seconds as a histogram
+            "reid_stage_items_in_total{stage=\"detection\"} 0", "reid_stage_queue_depth{stage=\"encoder\"} 0",
+            "# TYPE reid_stage_latency_seconds histogram", "reid_stage_latency_seconds_bucket{stage=\"encoder\",le=\"0.05\"} 1",
+            "reid_stage_latency_seconds_count{stage=\"encoder\"} 1",
+            // encoder, store, model
+            "reid_encoder_batches_total 1", "reid_encoder_crops_total 12", "reid_store_sightings 3",
+            "reid_encoder_model_info{version=\"colour-1\"} 1",
+            // process, GC, HTTP
+            "process_cpu_seconds_total", "process_working_set_bytes", "dotnet_collection_count_total{generation=\"0\"}",
+            "http_requests_received_total{code=\"200\",method=\"GET\",controller=\"\",action=\"\",endpoint=\"/api/info\"}",
+            "http_request_duration_seconds_bucket",
+        ];
+        Assert.That(names.Where(n => !text.Contains(n, StringComparison.Ordinal)), Is.Empty, text);
+        var reid = text.Split('\n').Where(l => l.StartsWith("reid_", StringComparison.Ordinal)).Select(l => l.Split('{', ' ')[0]);
+        Assert.That(reid, Has.All.Matches("^reid_[a-z0-9_]+$"), "Prometheus names: lower case and underscores");
     }
 
     [Test]

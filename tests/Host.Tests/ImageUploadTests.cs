@@ -102,7 +102,8 @@ public sealed class ImageUploadTests
             {
                 var line = await service.StandardOutput.ReadLineAsync(cancellationToken)
                            ?? throw new AssertionException($"the service exited: {await errors}");
-                if (line.StartsWith("reid: serving", StringComparison.Ordinal))
+                // the service's log line "<time> info: ReId.Host.Serve[1] serving N camera(s) at URL (...)"
+                if (line.Contains("ReId.Host.Serve[1] serving ", StringComparison.Ordinal))
                 {
                     address = new Uri(line.Split(" at ")[1].Split(' ')[0]);
                 }

@@ -470,7 +470,8 @@ public sealed class PipelineTests
     [Test]
     public void Latency_Quantiles_AreTakenFromTheRecordedValues()
     {
-        var recorder = new LatencyRecorder();
+        using var meter = new System.Diagnostics.Metrics.Meter("test");
+        var recorder = new LatencyRecorder(meter.CreateHistogram<double>("latency_seconds"));
         for (var i = 1; i <= 100; i++)
         {
             recorder.Record(i);

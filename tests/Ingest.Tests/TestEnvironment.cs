@@ -15,21 +15,11 @@ internal static class TestEnvironment
 
     public static string OutputDirectory => TestContext.CurrentContext.TestDirectory;
 
-    /// <summary>The sample video: REID_SAMPLE_VIDEO, else ../shared/media/vtest.avi beside the checkout.</summary>
-    public static string? SampleVideoOrNull()
-    {
-        var fromEnv = Environment.GetEnvironmentVariable("REID_SAMPLE_VIDEO");
-        if (!string.IsNullOrEmpty(fromEnv))
-        {
-            return File.Exists(fromEnv) ? fromEnv : null;
-        }
-
-        var path = Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "media", "vtest.avi"));
-        return File.Exists(path) ? path : null;
-    }
+    /// <summary>The sample video: REID_SAMPLE_VIDEO, else ../shared/media/vtest.avi, else Debian's opencv-doc copy.</summary>
+    public static string? SampleVideoOrNull() => RepoPaths.SampleVideo();
 
     public static string SampleVideo() =>
-        SampleVideoOrNull() ?? IgnoreAndThrow("sample video absent: set REID_SAMPLE_VIDEO or place ../shared/media/vtest.avi");
+        SampleVideoOrNull() ?? IgnoreAndThrow("sample video absent: set REID_SAMPLE_VIDEO, place ../shared/media/vtest.avi or install opencv-doc");
 
     public static Task<TestMedia> MediaAsync() => MediaTask.Value;
 

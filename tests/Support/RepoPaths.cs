@@ -14,15 +14,25 @@ public static class RepoPaths
         ?? throw new InvalidOperationException($"Pipeline.sln not found above {AppContext.BaseDirectory} or {Environment.CurrentDirectory}.");
 
     /// <summary>
-    /// <paramref name="relative"/> under ../shared beside the checkout, or the value of <paramref name="variable"/>
-    /// when it is set.
+    /// The folder of models, media and data sets: REID_SHARED when set (CI sets it to a folder that does not exist
+    /// to run the suite as on a fresh machine), else ../shared beside the checkout.
+    /// </summary>
+    public static string SharedRoot =>
+        Environment.GetEnvironmentVariable("REID_SHARED") is { Length: > 0 } fromEnvironment
+            ? Path.GetFullPath(fromEnvironment)
+            : Path.GetFullPath(Path.Combine(RootOrNull ?? Environment.CurrentDirectory, "..", "shared"));
+
+    /// <summary>
+    /// <paramref name="relative"/> under <see cref="SharedRoot"/>, or the value of <paramref name="variable"/> when
+    /// it is set.
     /// </summary>
     public static string Shared(string variable, string relative) =>
         Environment.GetEnvironmentVariable(variable) is { Length: > 0 } fromEnvironment
             ? Path.GetFullPath(fromEnvironment)
-            : Path.GetFullPath(Path.Combine(RootOrNull ?? Environment.CurrentDirectory, "..", "shared", relative));
+            : Path.GetFullPath(Path.Combine(SharedRoot, relative));
 
     /// <summary>The sample street video: REID_SAMPLE_VIDEO, else ../shared/media/vtest.avi, else Debian's opencv-doc copy; null when none exists.</summary>
+    /// <remarks>Debian's copy is part of a fresh machine's setup (setup.sh installs opencv-doc), so hiding ../shared keeps it.</remarks>
     public static string? SampleVideo()
     {
         string?[] candidates =

@@ -30,6 +30,12 @@ public class SiteStoreTests
     [TearDown]
     public void TearDown()
     {
+        // SetUp ignored the test before making anything (no CUHK03 crops): nothing to remove
+        if (_data is null)
+        {
+            return;
+        }
+
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         string export = SiteStoreReader.ExportFolder(Path.GetFullPath(_store));
         if (Directory.Exists(export))
@@ -37,7 +43,8 @@ public class SiteStoreTests
             Directory.Delete(export, recursive: true);
         }
 
-        _data?.Dispose();
+        _data.Dispose();
+        _data = null!;
     }
 
     [Test]

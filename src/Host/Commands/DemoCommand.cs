@@ -50,16 +50,36 @@ internal static class DemoCommand
             ShutdownSignal.Current?.Timeout = options.Pipeline.ShutdownTimeout;
             if (options.Detection.Detector != "hog" && !File.Exists(options.Detection.ModelPath))
             {
-                Console.WriteLine($"reid demo: the YOLOX model {options.Detection.ModelPath} is absent: detecting with OpenCV's HOG people detector instead " +
-                                  "(slower, misses people under ~128 px; set REID_YOLOX_MODEL to the model file)");
+                Console.WriteLine($"reid demo: detector: OpenCV's HOG people detector, because the YOLOX model {options.Detection.ModelPath} is absent " +
+                                  "(HOG is slower, misses people under ~128 px and often boxes two as one); " +
+                                  "`./setup.sh --models` fetches YOLOX-nano (needs internet), or set REID_YOLOX_MODEL to the file");
             }
 
             using var loggerFactory = CommandSupport.CreateLoggerFactory();
             await using var service = await ReidService.CreateAsync(options, loggerFactory, EncoderAdapter.Create).ConfigureAwait(false);
+            // The page is served from the start: sightings appear on it while the video is processed.
+            Uri? url = null;
+            if (!parse.GetValue(noServe))
+            {
+                try
+                {
+                    url = await service.StartWebAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (IOException e)
+                {
+                    Console.Error.WriteLine($"reid demo: {e.Message} (choose another with --port)");
+                    return 1;
+                }
+
+                Console.WriteLine($"reid demo: the page is at {url} (sightings appear while the video is processed)");
+            }
+
             Console.WriteLine($"reid demo: processing 2 cameras (detector: {service.DetectorDescription}; encoder: {service.Embedder.ModelDescription})");
+            var totalFrames = await PipelineProgress.FileFramesAsync(options.Cameras, cancellationToken).ConfigureAwait(false);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             try
             {
+                using var progress = PipelineProgress.Start("reid demo", service, totalFrames);
                 await service.RunPipelineAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (PipelineFailedException e)
@@ -70,24 +90,13 @@ internal static class DemoCommand
 
             Console.WriteLine(ProcessCommand.Summary(service.Pipeline.Metrics, clock.Elapsed));
             Console.WriteLine(ProcessCommand.Drops(service));
-            if (parse.GetValue(noServe))
+            if (url is null)
             {
                 return 0;
             }
 
             // The same service answers: its cameras show as stopped, its metrics stay.
-            Uri url;
-            try
-            {
-                url = await service.StartWebAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (IOException e)
-            {
-                Console.Error.WriteLine($"reid demo: {e.Message} (choose another with --port)");
-                return 1;
-            }
-
-            Console.WriteLine($"reid demo: open {url} in a browser (Ctrl+C stops)");
+            Console.WriteLine($"reid demo: done; open {url} in a browser (Ctrl+C stops)");
             try
             {
                 await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);

@@ -5,7 +5,8 @@ namespace ReId.Host.Commands;
 /// <summary>Runs a helper program (ffmpeg) to its end; killed on cancellation; a failure names its exit code and error output.</summary>
 internal static class ExternalProcess
 {
-    public static async Task RunAsync(string program, IReadOnlyList<string> args, CancellationToken cancellationToken = default)
+    /// <summary>Runs <paramref name="program"/> to its end; returns what it wrote on standard output.</summary>
+    public static async Task<string> RunAsync(string program, IReadOnlyList<string> args, CancellationToken cancellationToken = default)
     {
         var info = new ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         foreach (var a in args)
@@ -26,12 +27,14 @@ internal static class ExternalProcess
             throw;
         }
 
-        await stdout.ConfigureAwait(false);
+        var output = await stdout.ConfigureAwait(false);
         var error = await stderr.ConfigureAwait(false);
         if (process.ExitCode != 0)
         {
             throw new InvalidOperationException($"{program} failed (exit {process.ExitCode}): {error.Trim()}");
         }
+
+        return output;
     }
 
     public static Process Start(ProcessStartInfo info, string what)

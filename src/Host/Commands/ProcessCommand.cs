@@ -44,7 +44,7 @@ internal static class ProcessCommand
                 return 2;
             }
 
-            using var loggerFactory = CommandSupport.CreateLoggerFactory();
+            using var loggerFactory = ServiceLogging.Create(options.Logging);
             return await RunAsync(options, parse.GetValue(fast) && !parse.GetValue(realtime), loggerFactory, Console.Out, cancellationToken).ConfigureAwait(false);
         });
         return command;
@@ -65,9 +65,11 @@ internal static class ProcessCommand
 
         await using var service = await ReidService.CreateAsync(options, loggerFactory, EncoderAdapter.Create).ConfigureAwait(false);
         output.WriteLine($"reid: processing {options.Cameras.Count} file camera(s) (detector: {service.DetectorDescription}; encoder: {service.Embedder.ModelDescription})");
+        var totalFrames = await PipelineProgress.FileFramesAsync(options.Cameras, cancellationToken).ConfigureAwait(false);
         var clock = Stopwatch.StartNew();
         try
         {
+            using var progress = PipelineProgress.Start("reid process", service, totalFrames);
             await service.RunPipelineAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (PipelineFailedException e)

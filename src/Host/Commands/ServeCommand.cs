@@ -1,11 +1,12 @@
 using System.CommandLine;
+using Microsoft.Extensions.Logging;
 using ReId.Host.Pipeline;
 using ReId.Host.Pipeline.Adapters;
 
 namespace ReId.Host.Commands;
 
 /// <summary><c>reid serve --config FILE</c>: live cameras through the pipeline, the API and the page.</summary>
-internal static class ServeCommand
+internal static partial class ServeCommand
 {
     public static Command Create()
     {
@@ -20,7 +21,9 @@ internal static class ServeCommand
                 return 2;
             }
 
-            using var loggerFactory = CommandSupport.CreateLoggerFactory();
+            using var loggerFactory = ServiceLogging.Create(options.Logging);
+            // the service's status goes through the log (one format, dated lines), not beside it
+            var log = loggerFactory.CreateLogger("ReId.Host.Serve");
             ReidService service;
             try
             {
@@ -45,23 +48,23 @@ internal static class ServeCommand
                     return 1;
                 }
 
-                Console.WriteLine($"reid: serving {options.Cameras.Count} camera(s) at {url} (detector: {service.DetectorDescription}; encoder: {service.Embedder.ModelDescription})");
+                LogServing(log, options.Cameras.Count, url, service.DetectorDescription, service.Embedder.ModelDescription);
                 service.WatchEncoderModel(EncoderAdapter.Create, cancellationToken);
                 var retention = service.RunRetentionAsync(cancellationToken: cancellationToken);
                 try
                 {
                     await service.RunPipelineAsync(cancellationToken).ConfigureAwait(false);
                     // File cameras ended: keep answering queries until stopped.
-                    Console.WriteLine("reid: every camera has ended; still serving queries (Ctrl+C stops)");
+                    LogCamerasEnded(log);
                     await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
-                    Console.WriteLine("reid: stopped");
+                    LogStopped(log);
                 }
-                catch (PipelineFailedException e)
+                catch (PipelineFailedException)
                 {
-                    Console.Error.WriteLine($"reid: {e.Message}");
+                    // the service logged why (critical)
                     return 1;
                 }
 
@@ -72,4 +75,13 @@ internal static class ServeCommand
         });
         return command;
     }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "serving {Cameras} camera(s) at {Url} (detector: {Detector}; encoder: {Encoder})")]
+    private static partial void LogServing(ILogger logger, int cameras, Uri url, string detector, string encoder);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "every camera has ended; still serving queries (Ctrl+C stops)")]
+    private static partial void LogCamerasEnded(ILogger logger);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "stopped")]
+    private static partial void LogStopped(ILogger logger);
 }

@@ -23,11 +23,14 @@ public static class ConfigurationLoader
     /// <summary>Prefix of the environment variables read over the file.</summary>
     public const string EnvironmentPrefix = "REID__";
 
-    /// <summary>The top-level sections, each owned by one stage (Pipeline and Http by the Host).</summary>
+    /// <summary>Microsoft.Extensions.Logging's section: levels and the console formatter (Commands/ServiceLogging.cs).</summary>
+    public const string LoggingSection = "Logging";
+
+    /// <summary>The top-level sections, each owned by one stage (Pipeline, Http and Logging by the Host).</summary>
     public static IReadOnlyList<string> Sections { get; } =
     [
         IngestOptions.SectionName, DetectorOptions.SectionName, TrackerOptions.SectionName, ReidEncoderOptions.SectionName,
-        SearchOptions.SectionName, PipelineOptions.SectionName, HttpOptions.SectionName,
+        SearchOptions.SectionName, PipelineOptions.SectionName, HttpOptions.SectionName, LoggingSection,
     ];
 
     // What each section binds to (Cameras is a list of cameras), for the shape check before binding.
@@ -123,10 +126,19 @@ public static class ConfigurationLoader
             throw new ConfigurationException(string.Join("; ", shape));
         }
 
+        var logging = configuration.GetSection(LoggingSection);
+        var loggingErrors = logging.Exists() ? Commands.ServiceLogging.Check(logging).ToList() : [];
+        if (loggingErrors.Count > 0)
+        {
+            throw new ConfigurationException(string.Join("; ", loggingErrors));
+        }
+
         var services = new ServiceCollection();
         AddServiceOptions(services, configuration, baseDirectory);
         using var provider = services.BuildServiceProvider();
-        return Resolve(provider);
+        var settings = Resolve(provider);
+        settings.Logging = logging.Exists() ? logging : null;
+        return settings;
     }
 
     /// <summary>

@@ -21,6 +21,9 @@ public sealed class ServiceSettings
     public PipelineOptions Pipeline { get; init; } = new();
     public HttpOptions Http { get; init; } = new();
 
+    /// <summary>The file's Logging section (levels, console formatter), as Microsoft.Extensions.Logging reads it; null when absent.</summary>
+    public Microsoft.Extensions.Configuration.IConfigurationSection? Logging { get; set; }
+
     /// <summary>The cameras.</summary>
     public List<CameraOptions> Cameras => Ingest.Cameras;
 

@@ -58,8 +58,8 @@ internal static class ApiEndpoints
         app.MapGet("/", () => Results.Content(Page.Html, "text/html; charset=utf-8")).Produces(StatusCodes.Status200OK, contentType: "text/html")
             .Requires(Access.Anyone);
 
-        app.MapGet("/metrics", () => Results.Text(
-            service.Metrics.ToPrometheus(service.Cameras, service.Embedder.ModelVersion), "text/plain; version=0.0.4; charset=utf-8"))
+        app.MapGet("/metrics", async (MetricsExport metrics, CancellationToken ct) =>
+                Results.Text(await metrics.ScrapeAsync(ct).ConfigureAwait(false), MetricsExport.ContentType))
             .Produces(StatusCodes.Status200OK, contentType: "text/plain").Requires(Access.Viewer);
 
         app.MapGet("/api/info", (HttpContext context) => TypedResults.Ok(new InfoDto(

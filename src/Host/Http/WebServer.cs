@@ -29,10 +29,12 @@ internal sealed partial class WebServer : IAsyncDisposable
     private const string ApiPolicy = "default-src 'none'; frame-ancestors 'none'";
 
     private readonly WebApplication _app;
+    private readonly MetricsExport _metrics;
 
-    private WebServer(WebApplication app, IReadOnlyList<string> addresses)
+    private WebServer(WebApplication app, MetricsExport metrics, IReadOnlyList<string> addresses)
     {
         _app = app;
+        _metrics = metrics;
         Addresses = addresses;
         Address = new Uri(addresses[0]);
     }
@@ -93,11 +95,17 @@ internal sealed partial class WebServer : IAsyncDisposable
         });
 
         builder.Services.AddServiceHealthChecks(service);
+        // /metrics (ApiEndpoints) reads this service's instruments, process, GC and HTTP figures from it
+        var metrics = MetricsExport.Start(service);
+        builder.Services.AddSingleton(metrics);
+
         var app = builder.Build();
         app.Use(SecurityHeaders);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRouting();
+        // after routing (the route is a label), before the key gate (refused requests are counted too)
+        metrics.CountRequests(app);
         app.Use(new ApiKeyGate(http).InvokeAsync);
         app.UseRateLimiter();
         ApiEndpoints.Map(app, service);
@@ -105,7 +113,7 @@ internal sealed partial class WebServer : IAsyncDisposable
         // The API description, /openapi/v1.json: routes, request bodies, responses and the problem answers of each.
         app.MapOpenApi("/openapi/v1.json").Requires(Access.Viewer);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        var server = new WebServer(app, [.. app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses]);
+        var server = new WebServer(app, metrics, [.. app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses]);
         if (!http.IsLoopback && http.ApiKey is null)
         {
             LogAnonymousRemote(loggerFactory.CreateLogger<WebServer>(), string.Join(", ", server.Addresses));
@@ -151,5 +159,7 @@ internal sealed partial class WebServer : IAsyncDisposable
     {
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+        // given to the container as an instance: the container does not dispose it
+        _metrics.Dispose();
     }
 }

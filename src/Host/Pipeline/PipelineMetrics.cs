@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
-using System.Globalization;
-using System.Text;
+using System.Diagnostics.Metrics;
 
 namespace ReId.Host.Pipeline;
 
@@ -28,16 +27,21 @@ internal sealed class StageMetrics(string name)
     public void CountRestart() => Interlocked.Increment(ref _restarts);
 }
 
-/// <summary>Latencies in milliseconds: count and sum forever, quantiles over the most recent values.</summary>
-internal sealed class LatencyRecorder(int window = 4096)
+/// <summary>
+/// Latencies in milliseconds: count and sum forever, quantiles over the most recent values (for the commands), each
+/// also recorded in seconds into <paramref name="histogram"/> with <paramref name="tags"/> (for /metrics).
+/// </summary>
+internal sealed class LatencyRecorder(Histogram<double> histogram, params KeyValuePair<string, object?>[] tags)
 {
-    private readonly double[] _recent = new double[window];
+    private const int Window = 4096;
+    private readonly double[] _recent = new double[Window];
     private readonly Lock _lock = new();
     private long _count;
     private double _sum;
 
     public void Record(double milliseconds)
     {
+        histogram.Record(milliseconds / 1000, tags);
         lock (_lock)
         {
             _recent[_count % _recent.Length] = milliseconds;
@@ -78,9 +82,65 @@ internal sealed class LatencyRecorder(int window = 4096)
     }
 }
 
-/// <summary>Everything the pipeline counts, shown at /metrics and by the commands' summaries.</summary>
-internal sealed class PipelineMetrics
+/// <summary>
+/// Everything the pipeline counts, for the commands' summaries and, as <see cref="System.Diagnostics.Metrics"/>
+/// instruments of the meter <see cref="MeterName"/>, for /metrics (<see cref="MetricsExport"/>). Counters stay plain
+/// fields on the hot paths; the instruments observe them when scraped. Latencies are histograms in seconds.
+/// </summary>
+internal sealed class PipelineMetrics : IDisposable
 {
+    /// <summary>The meter's name, the prefix of every instrument's Prometheus name (<c>reid_...</c>).</summary>
+    public const string MeterName = "reid";
+
+    /// <summary>Bucket bounds of the latency histograms, in seconds: 1 ms to 30 s.</summary>
+    public static readonly double[] LatencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+    private readonly Histogram<double> _stageLatency;
+    private Func<IReadOnlyList<CameraStatus>> _cameras = () => [];
+    private Func<string> _modelVersion = () => "";
+    private long _encoderBatches;
+    private long _encoderCrops;
+    private Func<long?> _storeSightings = () => null;
+
+    public PipelineMetrics()
+    {
+        Meter = new Meter(MeterName);
+        _stageLatency = Meter.CreateHistogram<double>("stage_latency_seconds", "s",
+            "Time a stage took for one unit of work: a detector batch, a tracker update, an encoder batch, a store write.");
+        FrameToSighting = new LatencyRecorder(Meter.CreateHistogram<double>("frame_to_sighting_seconds", "s",
+            "Time from a frame's arrival in the service to the stored sighting of the track it ended."));
+        DetectionBatch = new LatencyRecorder(_stageLatency, new KeyValuePair<string, object?>("stage", "detection"));
+
+        ObserveStages("stage_items_in_total", "Items given to a stage.", s => s.In, counter: true);
+        ObserveStages("stage_items_out_total", "Items a stage produced.", s => s.Out, counter: true);
+        ObserveStages("stage_dropped_total", "Items dropped at a stage's full input queue.", s => s.Dropped, counter: true);
+        ObserveStages("stage_errors_total", "Failures inside a stage.", s => s.Errors, counter: true);
+        ObserveStages("stage_restarts_total", "Times a failed stage was restarted.", s => s.Restarts, counter: true);
+        ObserveStages("stage_queue_depth", "Items waiting in a stage's input queue.", s => s.QueueDepth(), counter: false);
+
+        ObserveCameras("camera_frames_total", "Frames a camera delivered.", c => c.FramesDelivered);
+        ObserveCameras("camera_dropped_frames_total", "Frames dropped by a camera or at the detector's full queue.",
+            c => c.FramesDropped + FrameDrops.GetValueOrDefault(c.CameraId));
+        ObserveCameras("camera_reconnects_total", "Times a camera reconnected after its stream failed or stalled.", c => c.Reconnects);
+        Meter.CreateObservableGauge("camera_fps", () => _cameras().Select(c => Measure(c.Fps, ("camera", c.CameraId))),
+            "{frame}/s", "Frames a second a camera delivers, as measured.");
+        Meter.CreateObservableGauge("camera_state", CameraStates, null,
+            "1 for the state a camera is in (connecting, streaming, reconnecting, failed, stopped), 0 for the others.");
+
+        ObservePerCamera("detected_frames_total", "Frames given to the detector.", DetectedFrames);
+        ObservePerCamera("skipped_frames_total", "Frames not detected in, to keep Pipeline:DetectionFpsPerCamera.", SkippedFrames);
+        ObservePerCamera("tracklets_total", "Finished tracks handed to the encoder.", Tracklets);
+        ObservePerCamera("sightings_total", "Sightings stored.", Sightings);
+        Meter.CreateObservableCounter("encoder_batches_total", () => Interlocked.Read(ref _encoderBatches), null, "Batches the encoder ran.");
+        Meter.CreateObservableCounter("encoder_crops_total", () => Interlocked.Read(ref _encoderCrops), "{crop}",
+            "Crops the encoder embedded (crops a second: rate() of this).");
+        Meter.CreateObservableGauge("store_sightings", StoreSightings, "{sighting}", "Sightings in the store (all cameras, every model version).");
+        Meter.CreateObservableGauge("encoder_model_info", () => Measure(1, ("version", _modelVersion())), null, "The encoder model version in use.");
+    }
+
+    /// <summary>The meter of this pipeline's instruments (one per pipeline: a process may run several, as the tests do).</summary>
+    public Meter Meter { get; }
+
     public StageMetrics Ingest { get; } = new("ingest");
     public StageMetrics Detection { get; } = new("detection");
     public StageMetrics Tracking { get; } = new("tracking");
@@ -88,8 +148,8 @@ internal sealed class PipelineMetrics
     public StageMetrics Store { get; } = new("store");
 
     /// <summary>Frame capture (arrival in the service) to stored sighting, for the frame that ended the track.</summary>
-    public LatencyRecorder FrameToSighting { get; } = new();
-    public LatencyRecorder DetectionBatch { get; } = new();
+    public LatencyRecorder FrameToSighting { get; }
+    public LatencyRecorder DetectionBatch { get; }
 
     /// <summary>Frames taken by the detector, per camera (the detection rate per camera comes from it).</summary>
     public ConcurrentDictionary<string, long> DetectedFrames { get; } = new(StringComparer.Ordinal);
@@ -103,100 +163,63 @@ internal sealed class PipelineMetrics
     public static void Add(ConcurrentDictionary<string, long> counters, string camera, long n = 1) =>
         counters.AddOrUpdate(camera, n, (_, v) => v + n);
 
-    /// <summary>The per-stage series of the Prometheus text: name, type, help and the stage's value.</summary>
-    private static readonly (string Name, string Type, string Help, Func<StageMetrics, double> Value)[] StageSeries =
-    [
-        ("reid_stage_items_in_total", "counter", "Items given to a stage.", s => s.In),
-        ("reid_stage_items_out_total", "counter", "Items a stage produced.", s => s.Out),
-        ("reid_stage_dropped_total", "counter", "Items dropped at a stage's full input queue.", s => s.Dropped),
-        ("reid_stage_errors_total", "counter", "Failures inside a stage.", s => s.Errors),
-        ("reid_stage_restarts_total", "counter", "Times a failed stage was restarted.", s => s.Restarts),
-        ("reid_stage_queue_depth", "gauge", "Items waiting in a stage's input queue.", s => s.QueueDepth()),
-    ];
-
-    /// <summary>Prometheus text exposition format (version 0.0.4).</summary>
-    public string ToPrometheus(IEnumerable<CameraStatus> cameras, string modelVersion)
+    /// <summary>The cameras, the model version and the store's size the per-camera, model and store instruments report (read at each scrape).</summary>
+    public void Observe(Func<IReadOnlyList<CameraStatus>> cameras, Func<string> modelVersion, Func<long?> storeSightings)
     {
-        var sb = new StringBuilder();
-        foreach (var (name, type, help, value) in StageSeries)
-        {
-            Header(sb, name, type, help);
-            foreach (var s in Stages)
-            {
-                Line(sb, name, $"stage=\"{s.Name}\"", value(s));
-            }
-        }
-
-        var statuses = cameras.ToList();
-        Header(sb, "reid_camera_frames_total", "counter", "Frames a camera delivered.");
-        foreach (var c in statuses)
-        {
-            Line(sb, "reid_camera_frames_total", Cam(c.CameraId), c.FramesDelivered);
-        }
-
-        Header(sb, "reid_camera_dropped_total", "counter", "Frames dropped by a camera or at the detector's queue.");
-        foreach (var c in statuses)
-        {
-            Line(sb, "reid_camera_dropped_total", Cam(c.CameraId), c.FramesDropped + FrameDrops.GetValueOrDefault(c.CameraId));
-        }
-
-        Header(sb, "reid_camera_fps", "gauge", "Measured frames per second of a camera.");
-        foreach (var c in statuses)
-        {
-            Line(sb, "reid_camera_fps", Cam(c.CameraId), c.Fps);
-        }
-
-        Header(sb, "reid_camera_up", "gauge", "1 while a camera is streaming.");
-        foreach (var c in statuses)
-        {
-            Line(sb, "reid_camera_up", Cam(c.CameraId), c.State == CameraState.Streaming ? 1 : 0);
-        }
-
-        Header(sb, "reid_detected_frames_total", "counter", "Frames given to the detector.");
-        foreach (var (camera, n) in DetectedFrames)
-        {
-            Line(sb, "reid_detected_frames_total", Cam(camera), n);
-        }
-
-        Header(sb, "reid_sightings_total", "counter", "Sightings stored.");
-        foreach (var (camera, n) in Sightings)
-        {
-            Line(sb, "reid_sightings_total", Cam(camera), n);
-        }
-
-        Header(sb, "reid_frame_to_sighting_ms", "summary", "Milliseconds from a frame's arrival to its stored sighting.");
-        foreach (var q in new[] { 0.5, 0.95 })
-        {
-            var v = FrameToSighting.Quantile(q);
-            Line(sb, "reid_frame_to_sighting_ms", $"quantile=\"{q.ToString(CultureInfo.InvariantCulture)}\"", double.IsNaN(v) ? double.NaN : v);
-        }
-
-        var (count, sum) = FrameToSighting.Totals;
-        Line(sb, "reid_frame_to_sighting_ms_sum", null, sum);
-        Line(sb, "reid_frame_to_sighting_ms_count", null, count);
-
-        Header(sb, "reid_encoder_model_info", "gauge", "The encoder model version in use.");
-        Line(sb, "reid_encoder_model_info", $"version=\"{Escape(modelVersion)}\"", 1);
-        return sb.ToString();
+        _cameras = cameras;
+        _modelVersion = modelVersion;
+        _storeSightings = storeSightings;
     }
 
-    private static string Cam(string id) => $"camera=\"{Escape(id)}\"";
+    /// <summary>One unit of work of <paramref name="stage"/> took <paramref name="elapsed"/>.</summary>
+    public void RecordStageLatency(StageMetrics stage, TimeSpan elapsed) =>
+        _stageLatency.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("stage", stage.Name));
 
-    private static string Escape(string s) => s.Replace("\\", "\\\\", StringComparison.Ordinal)
-        .Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
-
-    private static void Header(StringBuilder sb, string name, string type, string help) =>
-        sb.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n')
-          .Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
-
-    private static void Line(StringBuilder sb, string name, string? labels, double value)
+    /// <summary>The encoder embedded <paramref name="crops"/> crops in one batch.</summary>
+    public void CountEncoderBatch(int crops)
     {
-        sb.Append(name);
-        if (labels is not null)
-        {
-            sb.Append('{').Append(labels).Append('}');
-        }
+        Interlocked.Increment(ref _encoderBatches);
+        Interlocked.Add(ref _encoderCrops, crops);
+    }
 
-        sb.Append(' ').Append(double.IsNaN(value) ? "NaN" : value.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
+    public void Dispose() => Meter.Dispose();
+
+    private static Measurement<double> Measure(double value, params (string Key, string Value)[] tags) =>
+        new(value, tags.Select(t => new KeyValuePair<string, object?>(t.Key, t.Value)));
+
+    private void ObserveStages(string name, string help, Func<StageMetrics, double> value, bool counter)
+    {
+        IEnumerable<Measurement<double>> Observe() => Stages.Select(s => Measure(value(s), ("stage", s.Name)));
+        if (counter)
+        {
+            Meter.CreateObservableCounter(name, Observe, null, help);
+        }
+        else
+        {
+            Meter.CreateObservableGauge(name, Observe, null, help);
+        }
+    }
+
+    private void ObserveCameras(string name, string help, Func<CameraStatus, double> value) =>
+        Meter.CreateObservableCounter(name, () => _cameras().Select(c => Measure(value(c), ("camera", c.CameraId))), null, help);
+
+    private void ObservePerCamera(string name, string help, ConcurrentDictionary<string, long> counters) =>
+        Meter.CreateObservableCounter(name, () => counters.Select(p => Measure(p.Value, ("camera", p.Key))), null, help);
+
+    private IEnumerable<Measurement<double>> CameraStates() =>
+        _cameras().SelectMany(c => Enum.GetValues<CameraState>().Select(state =>
+            Measure(c.State == state ? 1 : 0, ("camera", c.CameraId), ("state", state.ToString().ToLowerInvariant()))));
+
+    private IEnumerable<Measurement<double>> StoreSightings()
+    {
+        try
+        {
+            return _storeSightings() is { } count ? [new Measurement<double>(count)] : [];
+        }
+        catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException or IOException)
+        {
+            // the store is closing or unreachable: no value rather than a failed scrape
+            return [];
+        }
     }
 }

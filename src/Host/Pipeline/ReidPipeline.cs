@@ -224,7 +224,9 @@ internal sealed partial class ReidPipeline
             {
                 // The tracker copies its crops out of the frame before it returns: the frame's buffer goes back now.
                 var frame = item.Frame.Frame;
+                var started = _time.GetTimestamp();
                 done = tracker.Update(frame.Image, frame.CaptureTime, item.Detections).Tracklets;
+                Metrics.RecordStageLatency(Metrics.Tracking, _time.GetElapsedTime(started));
             }
 
             foreach (var t in done.Where(Stored))
@@ -267,6 +269,7 @@ internal sealed partial class ReidPipeline
             var fragments = batch.Select(f => f.Tracklet.Fragments()).ToList();
             IReadOnlyList<float[]> embeddings;
             string version;
+            var started = _time.GetTimestamp();
             using (var lease = _embedder.Acquire())
             {
                 version = lease.Embedder.ModelVersion;
@@ -275,6 +278,8 @@ internal sealed partial class ReidPipeline
                     cancellationToken).ConfigureAwait(false);
             }
 
+            Metrics.RecordStageLatency(Metrics.Encoder, _time.GetElapsedTime(started));
+            Metrics.CountEncoderBatch(fragments.Sum(fs => fs.Sum(t => t.Samples.Count)));
             Metrics.Encoder.CountOut(batch.Count);
             int next = 0;
             for (var i = 0; i < batch.Count; i++)
@@ -294,7 +299,11 @@ internal sealed partial class ReidPipeline
     {
         await foreach (var e in input.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (await StoreWriter.WriteAsync(e.Sighting, cancellationToken).ConfigureAwait(false))
+            var writing = _time.GetTimestamp();
+            var stored = await StoreWriter.WriteAsync(e.Sighting, cancellationToken).ConfigureAwait(false);
+            // a write's latency includes its retries
+            Metrics.RecordStageLatency(Metrics.Store, _time.GetElapsedTime(writing));
+            if (stored)
             {
                 Metrics.Store.CountOut();
                 PipelineMetrics.Add(Metrics.Sightings, e.Sighting.Sighting.Tracklet.CameraId);

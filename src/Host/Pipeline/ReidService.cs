@@ -196,6 +196,7 @@ internal sealed partial class ReidService : IAsyncDisposable
 
         // The pipeline's parts, in the reverse order of their creation.
         await _services.DisposeAsync().ConfigureAwait(false);
+        Pipeline.Metrics.Dispose();
     }
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Critical, Message = "the pipeline stopped: {Error}")]

@@ -270,13 +270,17 @@ internal static class TrainRun
             log.WriteLine($"after whitening the final layer (before training): rank-1 {whitened.Rank1:F1}, mAP {whitened.MeanAp:F1}");
         }
 
-        var history = HeadTrainer.Train(encoder, experiment.Cache, experiment.Train, options, device,
-            new SyncProgress<EpochReport>(r => log.WriteLine(Format(r))), cancellationToken,
-            () =>
-            {
-                var m = experiment.Evaluate(encoder, frames, device);
-                return (m.Rank1, m.MeanAp);
-            });
+        IReadOnlyList<EpochReport> history;
+        using (var progress = new ProgressReporter("training", "epochs"))
+        {
+            history = HeadTrainer.Train(encoder, experiment.Cache, experiment.Train, options, device, EpochProgress(log, progress), cancellationToken,
+                () =>
+                {
+                    var m = experiment.Evaluate(encoder, frames, device);
+                    return (m.Rank1, m.MeanAp);
+                });
+        }
+
         var trainTime = clock.Elapsed;
         var trained = experiment.Evaluate(encoder, frames, device);
         var masks = experiment.Masks(encoder, frames, device);
@@ -331,6 +335,20 @@ internal static class TrainRun
     /// <summary>The trunk blocks the options fine-tune, clamped to the whole trunk.</summary>
     public static int TailBlocks(ReidModel model, TrainingOptions options) =>
         Math.Min(options.FineTuneBlocks, model.Model.Trunk.WholeTrunk);
+
+    /// <summary>Finished epochs go to <paramref name="log"/> (the run's history); a running epoch's figures to the status line.</summary>
+    public static IProgress<EpochReport> EpochProgress(TextWriter log, ProgressReporter status) => new SyncProgress<EpochReport>(r =>
+    {
+        if (r.Partial)
+        {
+            status.Report(new ProgressStatus(r.Epoch - 1, r.Epochs, "epochs", Format(r), r.Left));
+        }
+        else
+        {
+            log.WriteLine(Format(r));
+            status.Report(new ProgressStatus(r.Epoch, r.Epochs, "epochs", null, r.Left));
+        }
+    });
 
     public static string Format(EpochReport r) => string.Create(CultureInfo.InvariantCulture,
         $"{(r.Resumed ? "resumed " : "")}epoch {r.Epoch}/{r.Epochs}{(r.Partial ? " (running)" : "")} stage {r.Stage} | oim {r.OimLoss:F4} reg {r.Regularizer:F4}" +

@@ -129,7 +129,7 @@ public static class HeadTrainer
     private const string Magic = "REID-TRAIN-CHECKPOINT-2";
 
     /// <summary>How often a running epoch reports its progress (partial reports are not kept in the history).</summary>
-    public static TimeSpan PartialReportInterval { get; set; } = TimeSpan.FromSeconds(10);
+    public static TimeSpan PartialReportInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     public static IReadOnlyList<EpochReport> Train(
         DrsaHead head, FeatureCache cache, IReadOnlyList<CachedTracklet> train, TrainingOptions options,
