@@ -11,6 +11,13 @@ internal static class ConfigCommand
 {
     private const string Masked = "***";
 
+    // the keys a file can set: enums as the file writes them, no computed (read-only) properties
+    private static readonly JsonSerializerOptions AsKeys = new()
+    {
+        IgnoreReadOnlyProperties = true,
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
     public static Command Create()
     {
         var file = new Argument<string>("file") { Description = "The service's JSON configuration file." };
@@ -43,7 +50,7 @@ internal static class ConfigCommand
                      ("Encoder", settings.Encoder), ("Search", settings.Search), ("Pipeline", settings.Pipeline), ("Http", settings.Http),
                  })
         {
-            json[name] = JsonSerializer.SerializeToNode(section, section.GetType());
+            json[name] = JsonSerializer.SerializeToNode(section, section.GetType(), AsKeys);
         }
 
         // the cameras are listed once, at the top
