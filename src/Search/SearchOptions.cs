@@ -36,6 +36,32 @@ public sealed record SearchOptions
 
     /// <summary>Checks every value, naming the bad one.</summary>
     /// <exception cref="ArgumentException">A value is bad.</exception>
+    /// <summary>
+    /// Bytes this service keeps on its own disk for the store: every file under <see cref="Directory"/> for the
+    /// embedded store, the side store's files for Qdrant (whose collections live on the Qdrant server); null when
+    /// they cannot be read.
+    /// </summary>
+    public long? LocalStoreBytes()
+    {
+        try
+        {
+            if (string.Equals(Store, "qdrant", StringComparison.OrdinalIgnoreCase))
+            {
+                var side = new FileInfo(Qdrant.SideStorePath);
+                return side.Directory is { Exists: true } folder
+                    ? folder.EnumerateFiles(side.Name + "*").Sum(f => f.Length) // the database with its -wal and -shm
+                    : 0;
+            }
+
+            var root = new DirectoryInfo(Directory);
+            return root.Exists ? root.EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length) : 0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     public SearchOptions Validated()
     {
         var errors = new OptionErrors();

@@ -38,7 +38,10 @@ public sealed class ApiTests
         _blueB = await AddAsync("hall", 8, T0.AddSeconds(40), TestImages.Solid(200, 30, 20));
         _camera = new ReId.Ingest.Camera(new ReId.Ingest.CameraOptions { Id = "gate", Url = "rtsp://admin:s3cret@10.1.2.3:554/live" });
         var context = new ServiceContext(() => [_camera.Status], _metrics, _repository, _embedder,
-            new WhereElseDefaults { MinSimilarity = 0.5f }, new HttpOptions { Port = 0, ApiKey = Key, MaxUploadBytes = 64 * 1024 });
+            new WhereElseDefaults { MinSimilarity = 0.5f }, new HttpOptions { Port = 0, ApiKey = Key, MaxUploadBytes = 64 * 1024 })
+        {
+            StoreBytes = new SearchOptions { Directory = _dir }.LocalStoreBytes,
+        };
         _server = await WebServer.StartAsync(context, NullLoggerFactory.Instance);
         _client = new HttpClient { BaseAddress = _server.Address };
         _client.DefaultRequestHeaders.Add(WebServer.ApiKeyHeader, Key);
@@ -299,6 +302,9 @@ public sealed class ApiTests
             "http_request_duration_seconds_bucket",
         ];
         Assert.That(names.Where(n => !text.Contains(n, StringComparison.Ordinal)), Is.Empty, text);
+        var bytes = text.Split('\n').Single(l => l.StartsWith("reid_store_bytes ", StringComparison.Ordinal));
+        Assert.That(long.Parse(bytes.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture),
+            Is.GreaterThan(4096), "the store's SQLite files, three sightings with thumbnails");
         var reid = text.Split('\n').Where(l => l.StartsWith("reid_", StringComparison.Ordinal)).Select(l => l.Split('{', ' ')[0]);
         Assert.That(reid, Has.All.Matches("^reid_[a-z0-9_]+$"), "Prometheus names: lower case and underscores");
     }

@@ -23,6 +23,9 @@ internal sealed class ServiceContext(
     /// <summary>What readiness (/healthz/ready) reads beyond this context; null: no store or camera checks.</summary>
     public ReadinessSources? Readiness { get; init; }
 
+    /// <summary>The store's bytes on this machine's disk, for /metrics (null: not known).</summary>
+    public Func<long?> StoreBytes { get; init; } = () => null;
+
     /// <summary>Set when the pipeline stopped for good; /healthz then reports it.</summary>
     public string? PipelineError { get; set; }
 

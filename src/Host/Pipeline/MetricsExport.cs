@@ -40,7 +40,8 @@ internal sealed class MetricsExport : IDisposable
         var factory = Metrics.WithCustomRegistry(registry);
         var metrics = service.Metrics;
         // a scrape counts the store (one quick query; the adapter reads observed instruments synchronously)
-        metrics.Observe(() => service.Cameras, () => service.Embedder.ModelVersion, () => service.Store.CountAsync().GetAwaiter().GetResult());
+        metrics.Observe(() => service.Cameras, () => service.Embedder.ModelVersion, () => service.Store.CountAsync().GetAwaiter().GetResult(),
+            service.StoreBytes);
         var adapter = MeterAdapter.StartListening(new MeterAdapterOptions
         {
             // both: Registry for the observed instruments' callback before a scrape, the factory for the series (with

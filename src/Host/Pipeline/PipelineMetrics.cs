@@ -101,6 +101,7 @@ internal sealed class PipelineMetrics : IDisposable
     private long _encoderBatches;
     private long _encoderCrops;
     private Func<long?> _storeSightings = () => null;
+    private Func<long?> _storeBytes = () => null;
 
     public PipelineMetrics()
     {
@@ -134,7 +135,9 @@ internal sealed class PipelineMetrics : IDisposable
         Meter.CreateObservableCounter("encoder_batches_total", () => Interlocked.Read(ref _encoderBatches), null, "Batches the encoder ran.");
         Meter.CreateObservableCounter("encoder_crops_total", () => Interlocked.Read(ref _encoderCrops), "{crop}",
             "Crops the encoder embedded (crops a second: rate() of this).");
-        Meter.CreateObservableGauge("store_sightings", StoreSightings, "{sighting}", "Sightings in the store (all cameras, every model version).");
+        Meter.CreateObservableGauge("store_sightings", () => Read(_storeSightings), "{sighting}", "Sightings in the store (all cameras, every model version).");
+        Meter.CreateObservableGauge("store_bytes", () => Read(_storeBytes), "By",
+            "Bytes the store takes on this machine's disk (the embedded store's folder; with Qdrant its local side store).");
         Meter.CreateObservableGauge("encoder_model_info", () => Measure(1, ("version", _modelVersion())), null, "The encoder model version in use.");
     }
 
@@ -164,11 +167,12 @@ internal sealed class PipelineMetrics : IDisposable
         counters.AddOrUpdate(camera, n, (_, v) => v + n);
 
     /// <summary>The cameras, the model version and the store's size the per-camera, model and store instruments report (read at each scrape).</summary>
-    public void Observe(Func<IReadOnlyList<CameraStatus>> cameras, Func<string> modelVersion, Func<long?> storeSightings)
+    public void Observe(Func<IReadOnlyList<CameraStatus>> cameras, Func<string> modelVersion, Func<long?> storeSightings, Func<long?>? storeBytes = null)
     {
         _cameras = cameras;
         _modelVersion = modelVersion;
         _storeSightings = storeSightings;
+        _storeBytes = storeBytes ?? (() => null);
     }
 
     /// <summary>One unit of work of <paramref name="stage"/> took <paramref name="elapsed"/>.</summary>
@@ -210,11 +214,11 @@ internal sealed class PipelineMetrics : IDisposable
         _cameras().SelectMany(c => Enum.GetValues<CameraState>().Select(state =>
             Measure(c.State == state ? 1 : 0, ("camera", c.CameraId), ("state", state.ToString().ToLowerInvariant()))));
 
-    private IEnumerable<Measurement<double>> StoreSightings()
+    private static IEnumerable<Measurement<double>> Read(Func<long?> store)
     {
         try
         {
-            return _storeSightings() is { } count ? [new Measurement<double>(count)] : [];
+            return store() is { } value ? [new Measurement<double>(value)] : [];
         }
         catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException or IOException)
         {

@@ -113,6 +113,7 @@ internal sealed partial class ReidService : IAsyncDisposable
             {
                 Readiness = new ReadinessSources(pipeline.StoreWriter, options.Cameras.ToDictionary(c => c.Id, c => c.StallTimeout, StringComparer.Ordinal),
                     sp.GetRequiredService<TimeProvider>()),
+                StoreBytes = options.Search.LocalStoreBytes,
             };
         });
         return services;
