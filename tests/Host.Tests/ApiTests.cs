@@ -41,6 +41,7 @@ public sealed class ApiTests
             new WhereElseDefaults { MinSimilarity = 0.5f }, new HttpOptions { Port = 0, ApiKey = Key, MaxUploadBytes = 64 * 1024 })
         {
             StoreBytes = new SearchOptions { Directory = _dir }.LocalStoreBytes,
+            LinkingMinSimilarity = 0.99f,
         };
         _server = await WebServer.StartAsync(context, NullLoggerFactory.Instance);
         _client = new HttpClient { BaseAddress = _server.Address };
@@ -61,6 +62,15 @@ public sealed class ApiTests
 
     private Task<string> AddAsync(string camera, long track, DateTimeOffset start, BgrImage crop) =>
         TestImages.AddSightingAsync(_repository, camera, track, start, crop, samples: 4, _embedder.ModelVersion);
+
+    [Test]
+    public async Task Info_SaysTheLinkingAndWhereElseMinimumScores()
+    {
+        using var json = JsonDocument.Parse(await _client.GetStringAsync(new Uri("/api/info", UriKind.Relative)));
+
+        Assert.That(json.RootElement.GetProperty("linkingMinSimilarity").GetSingle(), Is.EqualTo(0.99f), "Search:Linking:MinSimilarity, the page's default threshold");
+        Assert.That(json.RootElement.GetProperty("whereElseMinSimilarity").GetSingle(), Is.EqualTo(0.5f), "Search:WhereElse:MinSimilarity, the slider's lowest value");
+    }
 
     [Test]
     public async Task Healthz_WithoutKey_IsOk()

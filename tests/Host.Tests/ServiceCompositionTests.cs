@@ -24,12 +24,15 @@ public sealed class ServiceCompositionTests
         try
         {
             var encoder = new MeanColourEmbedder();
-            var service = await ReidService.CreateAsync(Settings(dir), NullLoggerFactory.Instance, (_, _) => encoder);
+            var settings = Settings(dir);
+            settings.Search.Linking.MinSimilarity = 0.82f;
+            var service = await ReidService.CreateAsync(settings, NullLoggerFactory.Instance, (_, _) => encoder);
 
             Assert.That(service.Pipeline.Cameras.Select(c => c.Id), Is.EqualTo(new[] { "gate" }));
             Assert.That(service.DetectorDescription, Does.Contain("HOG").IgnoreCase);
             Assert.That(service.Context.Cameras.Single().Url, Does.Not.Contain("secret"), "the status the API shows is the camera's, masked");
             Assert.That(service.Embedder.ModelVersion, Is.EqualTo("colour-1"));
+            Assert.That(service.Context.LinkingMinSimilarity, Is.EqualTo(0.82f), "/api/info says the linker's own threshold");
 
             await service.DisposeAsync();
 

@@ -41,7 +41,12 @@ internal sealed record WhereElseParameters(
 
 internal sealed record FeedbackResult(string Recorded, IdentityDto? Identity);
 
-internal sealed record InfoDto(string ModelVersion, string Model, int Cameras, string Pipeline, bool ApiKeyRequired, string Access);
+/// <param name="LinkingMinSimilarity">the score at which sightings are linked into one identity (Search:Linking:MinSimilarity):
+/// the page's default threshold for a strong match</param>
+/// <param name="WhereElseMinSimilarity">the lowest score where-else returns unless asked (Search:WhereElse:MinSimilarity)</param>
+internal sealed record InfoDto(
+    string ModelVersion, string Model, int Cameras, string Pipeline, bool ApiKeyRequired, string Access,
+    float LinkingMinSimilarity, float WhereElseMinSimilarity);
 
 /// <summary>The JSON API, /metrics, /healthz and the page; each route says which key it needs (<see cref="Access"/>).
 /// Every error is an RFC 9457 problem-details body whose <c>detail</c> says what was wrong.</summary>
@@ -64,7 +69,8 @@ internal static class ApiEndpoints
 
         app.MapGet("/api/info", (HttpContext context) => TypedResults.Ok(new InfoDto(
             service.Embedder.ModelVersion, service.Embedder.ModelDescription, service.Cameras.Count, service.PipelineRunning ? "running" : "idle",
-            !string.IsNullOrEmpty(service.Http.ApiKey), ApiKeyGate.Granted(context).ToString().ToLowerInvariant()))).Requires(Access.Viewer);
+            !string.IsNullOrEmpty(service.Http.ApiKey), ApiKeyGate.Granted(context).ToString().ToLowerInvariant(),
+            service.LinkingMinSimilarity, service.WhereElse.MinSimilarity))).Requires(Access.Viewer);
 
         app.MapGet("/api/cameras", () => TypedResults.Ok(service.Cameras.Select(c => new CameraDto(
             c.CameraId, c.State.ToString().ToLowerInvariant(), c.Url, Math.Round(c.Fps, 2), c.FramesDelivered,

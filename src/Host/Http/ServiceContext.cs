@@ -20,6 +20,9 @@ internal sealed class ServiceContext(
     public WhereElseDefaults WhereElse { get; } = whereElse;
     public HttpOptions Http { get; } = http;
 
+    /// <summary>The linker's lowest similarity (Search:Linking:MinSimilarity), said by /api/info for the page's threshold.</summary>
+    public float LinkingMinSimilarity { get; init; } = new LinkingOptions().MinSimilarity;
+
     /// <summary>What readiness (/healthz/ready) reads beyond this context; null: no store or camera checks.</summary>
     public ReadinessSources? Readiness { get; init; }
 

@@ -111,6 +111,7 @@ internal sealed partial class ReidService : IAsyncDisposable
             return new ServiceContext(() => [.. cameras.Select(c => c.Status)], pipeline.Metrics,
                 sp.GetRequiredService<SearchRepository>(), sp.GetRequiredService<EmbedderSlot>(), options.Search.WhereElse, options.Http)
             {
+                LinkingMinSimilarity = options.Search.Linking.MinSimilarity,
                 Readiness = new ReadinessSources(pipeline.StoreWriter, options.Cameras.ToDictionary(c => c.Id, c => c.StallTimeout, StringComparer.Ordinal),
                     sp.GetRequiredService<TimeProvider>()),
                 StoreBytes = options.Search.LocalStoreBytes,
