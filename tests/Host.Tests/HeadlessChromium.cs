@@ -1,74 +1,43 @@
-using System.Diagnostics;
-using System.Net.WebSockets;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
+using PuppeteerSharp;
 
 namespace ReId.Host.Tests;
 
 /// <summary>
-/// Debian's chromium, headless, driven over the Chrome DevTools protocol on a loopback websocket. One page;
-/// the browser and its profile folder are removed on dispose.
+/// Debian's chromium, headless, driven through PuppeteerSharp (the DevTools protocol): the installed browser is
+/// used as it is, never a downloaded one. One page; the browser and its profile are gone on dispose.
 /// </summary>
-internal sealed partial class HeadlessChromium : IAsyncDisposable
+internal sealed class HeadlessChromium : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly string _profile;
-    private readonly ClientWebSocket _socket = new();
-    private int _nextId;
+    private readonly IBrowser _browser;
+    private readonly IPage _page;
 
-    private HeadlessChromium(Process process, string profile)
+    private HeadlessChromium(IBrowser browser, IPage page)
     {
-        _process = process;
-        _profile = profile;
+        _browser = browser;
+        _page = page;
     }
 
     public static string? Find() =>
         new[] { Environment.GetEnvironmentVariable("REID_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser" }
             .FirstOrDefault(p => !string.IsNullOrEmpty(p) && File.Exists(p));
 
-    public static async Task<HeadlessChromium> StartAsync(string executable, CancellationToken cancellationToken = default)
+    public static async Task<HeadlessChromium> StartAsync(string executable)
     {
-        var profile = Directory.CreateTempSubdirectory("reid-chromium-").FullName;
-        var info = new ProcessStartInfo(executable) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in new[]
-                 {
-                     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", $"--user-data-dir={profile}",
-                     "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0", "--window-size=1280,1000", "about:blank",
-                 })
+        var browser = await Puppeteer.LaunchAsync(new LaunchOptions
         {
-            info.ArgumentList.Add(a);
-        }
-
-        var process = Process.Start(info) ?? throw new InvalidOperationException($"{executable} could not be started");
-        var browser = new HeadlessChromium(process, profile);
+            ExecutablePath = executable,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-dev-shm-usage", "--disable-background-networking"],
+            DefaultViewport = new ViewPortOptions { Width = 1280, Height = 1000 },
+            Timeout = 60_000,
+        }).ConfigureAwait(false);
         try
         {
-            // Chromium prints "DevTools listening on ws://127.0.0.1:PORT/devtools/browser/ID" on stderr.
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(60));
-            _ = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-            string? endpoint = null;
-            while (endpoint is null)
-            {
-                var line = await process.StandardError.ReadLineAsync(timeout.Token).ConfigureAwait(false)
-                           ?? throw new InvalidOperationException("chromium exited before it opened its DevTools port");
-                if (DevToolsLine().Match(line) is { Success: true } m)
-                {
-                    endpoint = m.Groups[1].Value;
-                }
-            }
-
-            _ = DrainAsync(process.StandardError);
-            var port = new Uri(endpoint).Port;
-            using var http = new HttpClient();
-            var targets = JsonNode.Parse(await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/json/list"), timeout.Token).ConfigureAwait(false))!.AsArray();
-            var page = targets.First(t => (string?)t!["type"] == "page")!;
-            await browser._socket.ConnectAsync(new Uri((string)page["webSocketDebuggerUrl"]!), timeout.Token).ConfigureAwait(false);
-            await browser.SendAsync("Page.enable", null, timeout.Token).ConfigureAwait(false);
-            return browser;
+            var pages = await browser.PagesAsync().ConfigureAwait(false);
+            var page = pages.Length > 0 ? pages[0] : await browser.NewPageAsync().ConfigureAwait(false);
+            return new HeadlessChromium(browser, page);
         }
         catch
         {
@@ -77,136 +46,45 @@ internal sealed partial class HeadlessChromium : IAsyncDisposable
         }
     }
 
-    private static async Task DrainAsync(StreamReader reader)
-    {
-        while (await reader.ReadLineAsync().ConfigureAwait(false) is not null)
-        {
-        }
-    }
+    public Task NavigateAsync(Uri url) => _page.GoToAsync(url.ToString());
 
-    /// <summary>Sends one command and returns its result (events in between are skipped).</summary>
-    public async Task<JsonNode> SendAsync(string method, JsonObject? parameters, CancellationToken cancellationToken = default)
-    {
-        var id = Interlocked.Increment(ref _nextId);
-        var message = new JsonObject { ["id"] = id, ["method"] = method, ["params"] = parameters ?? new JsonObject() };
-        await _socket.SendAsync(Encoding.UTF8.GetBytes(message.ToJsonString()), WebSocketMessageType.Text, true, cancellationToken).ConfigureAwait(false);
-        var buffer = new byte[1 << 16];
-        while (true)
-        {
-            using var ms = new MemoryStream();
-            WebSocketReceiveResult result;
-            do
-            {
-                result = await _socket.ReceiveAsync(buffer, cancellationToken).ConfigureAwait(false);
-                ms.Write(buffer, 0, result.Count);
-            }
-            while (!result.EndOfMessage);
-
-            var reply = JsonNode.Parse(ms.ToArray())!;
-            if ((int?)reply["id"] != id)
-            {
-                continue;
-            }
-
-            if (reply["error"] is { } error)
-            {
-                throw new InvalidOperationException($"DevTools {method} failed: {error.ToJsonString()}");
-            }
-
-            return reply["result"]!;
-        }
-    }
-
-    public Task NavigateAsync(Uri url, CancellationToken cancellationToken = default) =>
-        SendAsync("Page.navigate", new JsonObject { ["url"] = url.ToString() }, cancellationToken);
+    /// <summary>Runs the page's clocks in another time zone (an IANA id).</summary>
+    public Task EmulateTimezoneAsync(string zone) => _page.EmulateTimezoneAsync(zone);
 
     /// <summary>Evaluates a JavaScript expression in the page (promises awaited) and returns its JSON value.</summary>
-    public async Task<JsonNode?> EvaluateAsync(string expression, CancellationToken cancellationToken = default)
+    public async Task<JsonNode?> EvaluateAsync(string expression)
     {
-        var result = await SendAsync("Runtime.evaluate", new JsonObject
+        try
         {
-            ["expression"] = expression,
-            ["returnByValue"] = true,
-            ["awaitPromise"] = true,
-        }, cancellationToken).ConfigureAwait(false);
-        if (result["exceptionDetails"] is { } details)
-        {
-            throw new InvalidOperationException($"page script failed: {details.ToJsonString()}");
+            var value = await _page.EvaluateExpressionAsync<JsonElement>(expression).ConfigureAwait(false);
+            return value.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null ? null : JsonNode.Parse(value.GetRawText());
         }
-
-        return result["result"]?["value"];
+        catch (EvaluationFailedException e)
+        {
+            throw new InvalidOperationException($"page script failed: {e.Message}", e);
+        }
     }
 
     /// <summary>Polls a boolean expression until it is true; false when the time is up.</summary>
-    public async Task<bool> WaitForAsync(string expression, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public async Task<bool> WaitForAsync(string expression, TimeSpan timeout)
     {
-        var until = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < until)
+        try
         {
-            if (await EvaluateAsync(expression, cancellationToken).ConfigureAwait(false) is JsonValue v && v.GetValueKind() == JsonValueKind.True)
-            {
-                return true;
-            }
-
-            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+            await _page.WaitForExpressionAsync(expression, new WaitForFunctionOptions { Timeout = (int)timeout.TotalMilliseconds, PollingInterval = 100 })
+                .ConfigureAwait(false);
+            return true;
         }
-
-        return false;
+        catch (WaitTaskTimeoutException)
+        {
+            return false;
+        }
     }
 
-    public async Task<byte[]> ScreenshotAsync(CancellationToken cancellationToken = default)
-    {
-        var result = await SendAsync("Page.captureScreenshot", new JsonObject { ["format"] = "png", ["captureBeyondViewport"] = true }, cancellationToken).ConfigureAwait(false);
-        return Convert.FromBase64String((string)result["data"]!);
-    }
+    public Task<byte[]> ScreenshotAsync() => _page.ScreenshotDataAsync(new ScreenshotOptions { FullPage = true, Type = ScreenshotType.Png });
 
     public async ValueTask DisposeAsync()
     {
-        try
-        {
-            if (_socket.State == WebSocketState.Open)
-            {
-                await SendAsync("Browser.close", null).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-            }
-        }
-        catch (Exception e) when (e is WebSocketException or TimeoutException or InvalidOperationException or OperationCanceledException)
-        {
-        }
-
-        _socket.Dispose();
-        // Chromium's helper processes inherit its output pipes: end the whole tree, then wait for the main process only.
-        try
-        {
-            _process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
-        }
-
-        using (var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
-        {
-            try
-            {
-                await _process.WaitForExitAsync(wait.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // The pipes of a killed helper can stay open a little longer; the process itself is gone.
-            }
-        }
-
-        _process.Dispose();
-        try
-        {
-            Directory.Delete(_profile, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Chromium's last writes can race the delete; the temp folder is left behind then.
-        }
+        await _browser.CloseAsync().ConfigureAwait(false);
+        await _browser.DisposeAsync().ConfigureAwait(false);
     }
-
-    [GeneratedRegex(@"DevTools listening on (ws://\S+)")]
-    private static partial Regex DevToolsLine();
 }

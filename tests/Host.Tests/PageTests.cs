@@ -192,7 +192,7 @@ public sealed class PageTests
             };
             _server = await WebServer.StartAsync(context, NullLoggerFactory.Instance);
             Browser = await HeadlessChromium.StartAsync(chromium);
-            await Browser.SendAsync("Emulation.setTimezoneOverride", new JsonObject { ["timezoneId"] = Zone });
+            await Browser.EmulateTimezoneAsync(Zone);
 
             // The key is given as a user gives it: typed into the page's key box, never in the address.
             await Browser.NavigateAsync(new Uri(_server.Address, "/"));
