@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net.Http.Json;
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using ReId.Host.Commands;
 using ReId.Host.Configuration;
@@ -25,6 +26,38 @@ public sealed class EndToEndTests
     internal sealed record SightingJson(string Id, string Camera, long Track, DateTimeOffset FirstSeen, DateTimeOffset LastSeen, SampleJson[] Samples, float? Score);
 
     internal sealed record SampleJson(DateTimeOffset Time, float[] Box);
+
+    /// <summary>
+    /// With chromium installed: once a few sightings are stored and the pipeline still runs, the page shows them;
+    /// its screenshot is kept with the test run (<c>page-while-processing.png</c>).
+    /// </summary>
+    private static async Task LookAtThePageWhileProcessingAsync(Uri url, HttpClient client, Task pipeline)
+    {
+        if (HeadlessChromium.Find() is not { } chromium)
+        {
+            TestContext.Out.WriteLine("chromium is not installed: no look at the page while processing");
+            return;
+        }
+
+        int stored = 0;
+        while (!pipeline.IsCompleted && stored < 3)
+        {
+            await Task.Delay(500);
+            stored = (await client.GetFromJsonAsync<SightingJson[]>(new Uri("/api/sightings?limit=10", UriKind.Relative)))!.Length;
+        }
+
+        Assert.That(pipeline.IsCompleted, Is.False, "the video should still be processing when the first sightings are stored");
+        await using var browser = await HeadlessChromium.StartAsync(chromium);
+        await browser.NavigateAsync(url);
+        bool cards = await browser.WaitForAsync("document.querySelectorAll('#sightings .card').length >= 3", TimeSpan.FromSeconds(20));
+        using var health = JsonDocument.Parse(await client.GetStringAsync(new Uri("/healthz", UriKind.Relative)));
+        var path = Path.Combine(TestContext.CurrentContext.WorkDirectory, "page-while-processing.png");
+        await File.WriteAllBytesAsync(path, await browser.ScreenshotAsync());
+        TestContext.AddTestAttachment(path, "the page while the pipeline is still processing the video");
+        TestContext.Out.WriteLine($"screenshot while processing: {path}");
+        Assert.That(cards, Is.True, "the page lists the sightings stored so far");
+        Assert.That(health.RootElement.GetProperty("pipeline").GetString(), Is.EqualTo("running"));
+    }
 
     [Test]
     public async Task WhereElse_PeopleOfCameraA_PutsTheirCounterpartInCameraBFirst()
@@ -56,7 +89,12 @@ public sealed class EndToEndTests
 
             using var loggerFactory = LoggerFactory.Create(l => l.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole());
             await using var service = await ReidService.CreateAsync(options, loggerFactory, EncoderAdapter.Create).ConfigureAwait(false);
-            await service.RunPipelineAsync();
+            // the page is served while the pipeline runs (as the demo does): look at it mid-run
+            var url = await service.StartWebAsync();
+            using var client = new HttpClient { BaseAddress = url };
+            var running = service.RunPipelineAsync();
+            await LookAtThePageWhileProcessingAsync(url, client, running);
+            await running;
             TestContext.Out.WriteLine(ProcessCommand.Summary(service.Pipeline.Metrics, TimeSpan.Zero));
             bool trained;
             using (var lease = service.Embedder.Acquire())
@@ -64,9 +102,6 @@ public sealed class EndToEndTests
                 trained = ((EncoderAdapter)lease.Embedder).IsTrained;
                 TestContext.Out.WriteLine($"encoder: {lease.Embedder.ModelDescription}; trained on {((EncoderAdapter)lease.Embedder).TrainingData}; flip average {options.Encoder.FlipAverage}");
             }
-
-            var url = await service.StartWebAsync();
-            using var client = new HttpClient { BaseAddress = url };
 
             var inA = (await client.GetFromJsonAsync<SightingJson[]>(new Uri("/api/sightings?camera=plaza-a&limit=1000", UriKind.Relative)))!;
             var inB = (await client.GetFromJsonAsync<SightingJson[]>(new Uri("/api/sightings?camera=plaza-b&limit=1000", UriKind.Relative)))!;
