@@ -81,6 +81,12 @@ public static class Embedding
         ArgumentNullException.ThrowIfNull(b);
         var v = new float[a.Length];
         System.Numerics.Tensors.TensorPrimitives.Add(a, b, v);
+        return Normalise(v);
+    }
+
+    /// <summary>Scales <paramref name="v"/> to unit length in place (a zero vector stays zero) and returns it.</summary>
+    internal static float[] Normalise(float[] v)
+    {
         var norm = System.Numerics.Tensors.TensorPrimitives.Norm(v);
         if (norm > 0)
         {

@@ -97,7 +97,7 @@ public static class TrackletFragments
         var groups = new List<(Tracklet Tracklet, float[] Sum)>(); // Sum: the fragments' embeddings added up
         foreach (var (tracklet, embedding) in fragments)
         {
-            if (groups.Count > 0 && Cosine(groups[^1].Sum, embedding) >= minSimilarity)
+            if (groups.Count > 0 && System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(groups[^1].Sum, embedding) >= minSimilarity)
             {
                 var (group, sum) = groups[^1];
                 System.Numerics.Tensors.TensorPrimitives.Add(sum, embedding, sum);
@@ -109,24 +109,7 @@ public static class TrackletFragments
             }
         }
 
-        return groups.Select(g => (g.Tracklet, Normalised(g.Sum))).ToList();
-    }
-
-    private static float[] Normalised(float[] v)
-    {
-        float norm = System.Numerics.Tensors.TensorPrimitives.Norm(v);
-        if (norm > 0)
-        {
-            System.Numerics.Tensors.TensorPrimitives.Divide(v, norm, v);
-        }
-
-        return v;
-    }
-
-    private static float Cosine(float[] a, float[] b)
-    {
-        float norms = System.Numerics.Tensors.TensorPrimitives.Norm(a) * System.Numerics.Tensors.TensorPrimitives.Norm(b);
-        return norms > 0 ? System.Numerics.Tensors.TensorPrimitives.Dot(a, b) / norms : 0f;
+        return groups.Select(g => (g.Tracklet, Embedding.Normalise(g.Sum))).ToList();
     }
 
     private static Tracklet Merge(Tracklet first, Tracklet next)

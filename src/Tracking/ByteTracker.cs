@@ -223,19 +223,20 @@ internal sealed class ByteTracker : ITracker
     }
 
     /// <summary>
-    /// Fragment stitching: when the lost track <paramref name="ended"/> has a tracklet to give and a track in view
-    /// started after it was last seen, close to where it was (<see cref="TrackerOptions.StitchMaxDistance"/>
-    /// heights, a similar height), its final tracklet is held by the nearest such track as
-    /// <see cref="Track.Previous"/> and given with that track's when it ends. False when there is none.
+    /// Fragment stitching: when the lost track <paramref name="ended"/> is no detector noise and a track in view
+    /// started after it was last seen and is now close to where the lost one is predicted to be
+    /// (<see cref="TrackerOptions.StitchMaxDistance"/> heights, a similar height), its final tracklet is held by the
+    /// nearest such track as <see cref="Track.Previous"/> and given with that track's when it ends. False when there
+    /// is none.
     /// </summary>
     private bool HoldForContinuation(Track ended)
     {
-        if (!ended.WasConfirmed || ended.FramesMatched < _options.MinFrames)
+        if (IsNoise(ended))
         {
             return false;
         }
 
-        var last = ended.Box; // where the lost track is predicted to be now
+        var predicted = ended.Box; // both boxes are compared as they are now
         Track? best = null;
         float bestDistance = float.MaxValue;
         foreach (var t in _tracks)
@@ -246,11 +247,11 @@ internal sealed class ByteTracker : ITracker
                 continue;
             }
 
-            var first = t.Box;
-            float height = MathF.Max(last.Height, first.Height);
-            float ratio = last.Height / MathF.Max(first.Height, 1e-3f);
-            float dx = (first.X + (first.Width / 2)) - (last.X + (last.Width / 2));
-            float dy = (first.Y + (first.Height / 2)) - (last.Y + (last.Height / 2));
+            var box = t.Box;
+            float height = MathF.Max(predicted.Height, box.Height);
+            float ratio = predicted.Height / MathF.Max(box.Height, 1e-3f);
+            float dx = (box.X + (box.Width / 2)) - (predicted.X + (predicted.Width / 2));
+            float dy = (box.Y + (box.Height / 2)) - (predicted.Y + (predicted.Height / 2));
             float distance = MathF.Sqrt((dx * dx) + (dy * dy)) / MathF.Max(height, 1e-3f);
             if (ratio is < 2f / 3 or > 1.5f || distance > _options.StitchMaxDistance || distance >= bestDistance)
             {
@@ -316,11 +317,13 @@ internal sealed class ByteTracker : ITracker
         }
     }
 
+    /// <summary>A track never confirmed or matched in too few frames is a flicker of the detector: it gives no tracklet.</summary>
+    private bool IsNoise(Track track) => !track.WasConfirmed || track.FramesMatched < _options.MinFrames;
+
     /// <summary>The track's tracklet (a final one with the fragment it holds), or null when it has none to give.</summary>
     private Tracklet? Build(Track track, bool isFinal)
     {
-        // A track matched in too few frames is noise (a flicker of the detector): it gives no tracklet.
-        if (!track.WasConfirmed || track.FramesMatched < _options.MinFrames)
+        if (IsNoise(track))
         {
             return null;
         }

@@ -15,7 +15,6 @@ internal sealed class Track
         KalmanFilterXyah.Initiate(z, _mean, _cov);
         Score = detection.Score;
         FirstSeen = LastSeen = LastEmitted = time;
-        FirstBox = LastMatchedBox = detection.Box;
         Sampler = sampler;
         FramesMatched = 1;
     }
@@ -40,12 +39,6 @@ internal sealed class Track
     public int FramesLost { get; set; }
 
     public TrackletSampler Sampler { get; }
-
-    /// <summary>The detection that started the track.</summary>
-    public Box FirstBox { get; }
-
-    /// <summary>The detection last matched (the filtered <see cref="Box"/> drifts on while the track is lost).</summary>
-    public Box LastMatchedBox { get; private set; }
 
     /// <summary>The final tracklet of an earlier track this one probably continues, held until this one ends.</summary>
     public Tracklet? Previous { get; set; }
@@ -77,7 +70,6 @@ internal sealed class Track
         KalmanFilterXyah.Update(_mean, _cov, z);
         Score = detection.Score;
         LastSeen = time;
-        LastMatchedBox = detection.Box;
         FramesMatched++;
         State = TrackState.Confirmed;
         WasConfirmed = true;
